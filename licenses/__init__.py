@@ -1,0 +1,1 @@
+"""The licensing domain: publishers, eligibility, requests, licences and feed keys. No Flask."""

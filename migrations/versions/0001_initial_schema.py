@@ -1,0 +1,442 @@
+"""initial schema
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-28
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+
+    op.create_table(
+        "authors",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=160), nullable=False),
+        sa.Column("title", sa.String(length=160), nullable=False),
+        sa.Column("bio", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_authors")),
+        sa.UniqueConstraint("slug", name=op.f("uq_authors_slug")),
+    )
+    op.create_table(
+        "images",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("media_type", sa.String(length=40), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("byte_size", sa.Integer(), nullable=False),
+        sa.Column("alt_text", sa.String(length=500), nullable=False),
+        sa.Column("caption", sa.Text(), nullable=False),
+        sa.Column("creator", sa.String(length=200), nullable=False),
+        sa.Column("organization", sa.String(length=200), nullable=False),
+        sa.Column(
+            "rights_class",
+            sa.Enum(
+                "public_domain",
+                "staff",
+                "handout",
+                "creative_commons",
+                "agency",
+                "partner",
+                name="rightsclass",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("license_url", sa.String(length=500), nullable=False),
+        sa.Column("source_url", sa.String(length=500), nullable=False),
+        sa.Column("partner_allowed", sa.Boolean(), nullable=False),
+        sa.Column("partner_allowed_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_images")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_images_storage_key")),
+    )
+    with op.batch_alter_table("images", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_images_sha256"), ["sha256"], unique=False)
+
+    op.create_table(
+        "publishers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("website", sa.String(length=300), nullable=False),
+        sa.Column("outlet_type", sa.String(length=60), nullable=False),
+        sa.Column("monthly_audience", sa.BigInteger(), nullable=False),
+        sa.Column("contact_name", sa.String(length=160), nullable=False),
+        sa.Column("contact_email", sa.String(length=254), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "applicant",
+                "active",
+                "suspended",
+                name="publisherstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_publishers")),
+        sa.UniqueConstraint("slug", name=op.f("uq_publishers_slug")),
+    )
+    op.create_table(
+        "sections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sections")),
+        sa.UniqueConstraint("slug", name=op.f("uq_sections_slug")),
+    )
+    op.create_table(
+        "tags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=80), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
+        sa.UniqueConstraint("slug", name=op.f("uq_tags_slug")),
+    )
+    op.create_table(
+        "articles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sa.String(length=160), nullable=False),
+        sa.Column("headline", sa.String(length=300), nullable=False),
+        sa.Column("dek", sa.Text(), nullable=False),
+        sa.Column(
+            "body_format",
+            sa.Enum("markdown", "html", name="bodyformat", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("body_source", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("dateline", sa.String(length=120), nullable=False),
+        sa.Column("section_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "scheduled",
+                "published",
+                "killed",
+                name="articlestatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("released_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("embargo_preview_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("content_updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("killed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("kill_reason", sa.Text(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column(
+            "syndication",
+            sa.Enum(
+                "syndicate",
+                "do_not_syndicate",
+                name="syndicationpolicy",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("comments_open", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["section_id"],
+            ["sections.id"],
+            name=op.f("fk_articles_section_id_sections"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
+        sa.UniqueConstraint("slug", name=op.f("uq_articles_slug")),
+    )
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_articles_section_status_released_at",
+            ["section_id", "status", "released_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_articles_status_released_at", ["status", "released_at"], unique=False
+        )
+
+    op.create_table(
+        "image_renditions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("image_id", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("storage_key", sa.String(length=200), nullable=False),
+        sa.Column("media_type", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["image_id"],
+            ["images.id"],
+            name=op.f("fk_image_renditions_image_id_images"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_image_renditions")),
+        sa.UniqueConstraint("image_id", "width", name=op.f("uq_image_renditions_image_id")),
+    )
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("name", sa.String(length=160), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("staff", "partner", name="role", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("publisher_id", sa.Integer(), nullable=True),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.Column("session_token", sa.String(length=64), nullable=False),
+        sa.Column("is_enabled", sa.Boolean(), nullable=False),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_users_publisher_id_publishers"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        sa.UniqueConstraint("session_token", name=op.f("uq_users_session_token")),
+    )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_publisher_id"), ["publisher_id"], unique=False)
+
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("prefix", sa.String(length=24), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("digest", name=op.f("uq_api_tokens_digest")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "article_authors",
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_article_authors_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["authors.id"],
+            name=op.f("fk_article_authors_author_id_authors"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("article_id", "author_id", name=op.f("pk_article_authors")),
+    )
+    with op.batch_alter_table("article_authors", schema=None) as batch_op:
+        batch_op.create_index("ix_article_authors_author_id", ["author_id"], unique=False)
+
+    op.create_table(
+        "article_images",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("image_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "role",
+            sa.Enum("lead", "inline", name="imagerole", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("caption_override", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_article_images_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["image_id"],
+            ["images.id"],
+            name=op.f("fk_article_images_image_id_images"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_article_images")),
+        sa.UniqueConstraint("article_id", "image_id", name=op.f("uq_article_images_article_id")),
+    )
+    with op.batch_alter_table("article_images", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_article_images_image_id"), ["image_id"], unique=False)
+
+    op.create_table(
+        "article_tags",
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("tag_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_article_tags_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tags.id"], name=op.f("fk_article_tags_tag_id_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("article_id", "tag_id", name=op.f("pk_article_tags")),
+    )
+    with op.batch_alter_table("article_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_article_tags_tag_id", ["tag_id"], unique=False)
+
+    op.create_table(
+        "audit_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sa.String(length=80), nullable=False),
+        sa.Column("object_type", sa.String(length=40), nullable=False),
+        sa.Column("object_id", sa.String(length=80), nullable=False),
+        sa.Column("before", sa.JSON(), nullable=True),
+        sa.Column("after", sa.JSON(), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_audit_events_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
+    )
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index("ix_audit_events_object", ["object_type", "object_id"], unique=False)
+
+    op.create_table(
+        "corrections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_corrections_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_corrections")),
+    )
+    with op.batch_alter_table("corrections", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_corrections_article_id"), ["article_id"], unique=False)
+
+
+def downgrade() -> None:
+
+    with op.batch_alter_table("corrections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_corrections_article_id"))
+
+    op.drop_table("corrections")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_events_object")
+        batch_op.drop_index(batch_op.f("ix_audit_events_actor_id"))
+        batch_op.drop_index(batch_op.f("ix_audit_events_action"))
+
+    op.drop_table("audit_events")
+    with op.batch_alter_table("article_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_article_tags_tag_id")
+
+    op.drop_table("article_tags")
+    with op.batch_alter_table("article_images", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_article_images_image_id"))
+
+    op.drop_table("article_images")
+    with op.batch_alter_table("article_authors", schema=None) as batch_op:
+        batch_op.drop_index("ix_article_authors_author_id")
+
+    op.drop_table("article_authors")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
+
+    op.drop_table("api_tokens")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_publisher_id"))
+
+    op.drop_table("users")
+    op.drop_table("image_renditions")
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index("ix_articles_status_released_at")
+        batch_op.drop_index("ix_articles_section_status_released_at")
+
+    op.drop_table("articles")
+    op.drop_table("tags")
+    op.drop_table("sections")
+    op.drop_table("publishers")
+    with op.batch_alter_table("images", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_images_sha256"))
+
+    op.drop_table("images")
+    op.drop_table("authors")

@@ -1,0 +1,85 @@
+"""Sign in, sign out and change password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from syndicate.accounts.forms import ChangePasswordForm, LoginForm
+from syndicate.accounts.models import User
+from syndicate.accounts.passwords import verify_password
+from syndicate.accounts.services import AccountError, authenticate, change_password
+from syndicate.accounts.services import rotate_session_token
+from syndicate.extensions import limiter
+from syndicate.web.db import db_session
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    """Only follow a same-site relative path after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def _home_for(user: User) -> str:
+    return url_for("staff.dashboard") if user.is_staff else url_for("public.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login() -> Response | str:
+    """Show the sign-in form and sign in."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db_session(), form.email.data or "", form.password.data or "")
+        if user is None:
+            form.password.errors = ["That e-mail and password do not match an active account."]
+            return render_template("accounts/login.html", form=form), 401  # type: ignore[return-value]
+        login_user(user, remember=bool(form.remember.data))
+        return redirect(_safe_next(request.args.get("next"), _home_for(user)))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status  # type: ignore[return-value]
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    """Sign out everywhere: the session token rotates, so every old cookie dies."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    rotate_session_token(user)
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Response | str:
+    """Change the password; other sessions end, this one continues with the new token."""
+    form = ChangePasswordForm()
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data or ""):
+            form.current_password.errors = ["That is not your current password."]
+        else:
+            try:
+                change_password(
+                    db_session(), user, form.new_password.data or "",
+                    current_app.config["PASSWORD_MIN_LENGTH"],
+                )
+            except AccountError as exc:
+                form.new_password.errors = [str(exc)]
+            else:
+                login_user(user)
+                flash("Your password has been changed. Other sessions were signed out.", "info")
+                return redirect(_home_for(user))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status  # type: ignore[return-value]

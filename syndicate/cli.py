@@ -1,0 +1,157 @@
+"""The ``syndicate`` command line. Each command is one unit of work: it commits once."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from syndicate.config import ConfigError
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    from syndicate.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Syndicate: publish the desk's stories and syndicate them to partners."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the configured database."""
+    from syndicate.migrate import upgrade
+
+    url = current_app.config["DATABASE_URL"]
+    upgrade(url, revision)
+    click.echo(f"Database is at revision {revision}.", err=True)
+
+
+@main.command()
+@with_appcontext
+def demo() -> None:
+    """Load the demo content; running it twice changes nothing."""
+    from syndicate.demo.loader import load_demo
+    from syndicate.media import media_store
+    from syndicate.web.db import database
+
+    def progress(step: int, total: int, label: str) -> None:
+        width = 24
+        filled = int(width * step / max(total, 1))
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {step}/{total} {label[:48]:<48}",
+            nl=step >= total,
+            err=True,
+        )
+
+    with database().transaction() as session:
+        summary = load_demo(session, media_store(), current_app.config, progress=progress)
+    for line in summary:
+        click.echo(line)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=None, type=int, help="Port (default: $PORT or 5000).")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--access-log/--no-access-log", default=True, show_default=True)
+def serve(host: str, port: int | None, workers: int, access_log: bool) -> None:
+    """Serve the application with gunicorn (a production server)."""
+    import os
+
+    from syndicate.server import run_gunicorn
+
+    port = port or int(os.environ.get("PORT") or 5000)
+    try:
+        _create_app()  # fail here, with a clear message, if the configuration is unusable
+    except click.ClickException:
+        raise
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)", err=True)
+    run_gunicorn(host=host, port=port, workers=workers, access_log=access_log)
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "partner"]), required=True)
+@click.option("--publisher", "publisher_slug", default=None, help="Publisher slug (partners).")
+@click.option("--name", default="", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def users_create(
+    email: str, role: str, publisher_slug: str | None, name: str, password_stdin: bool
+) -> None:
+    """Create a user. Without --password-stdin the user has no password yet."""
+    from syndicate.accounts.models import Role
+    from syndicate.accounts.services import AccountError, create_user
+    from syndicate.web.db import database
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.ClickException("no password on standard input")
+    try:
+        with database().transaction() as session:
+            user = create_user(
+                session,
+                email=email,
+                role=Role(role),
+                password=password,
+                name=name,
+                publisher_slug=publisher_slug,
+                min_password_length=current_app.config["PASSWORD_MIN_LENGTH"],
+            )
+            click.echo(f"Created {user.role.value} user {user.email} (id {user.id}).", err=True)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def tokens() -> None:
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("email")
+@click.option("--label", default="", help="A note to recognise the token by.")
+@with_appcontext
+def tokens_create(email: str, label: str) -> None:
+    """Print a new API token for EMAIL on standard output, alone."""
+    from sqlalchemy import select
+
+    from syndicate.accounts.models import User
+    from syndicate.accounts.services import AccountError, create_api_token, normalise_email
+    from syndicate.web.db import database
+
+    try:
+        address = normalise_email(email)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with database().transaction() as session:
+        user = session.scalar(select(User).where(User.email == address))
+        if user is None:
+            raise click.ClickException(f"no user with the address {address}")
+        if not user.is_enabled:
+            raise click.ClickException(f"{address} is disabled")
+        _token, secret = create_api_token(session, user, label=label)
+    click.echo(secret)

@@ -1,0 +1,136 @@
+"""Layered configuration: built-in defaults, then a TOML file, then the environment.
+
+The TOML file uses lower-case keys in sections (``[site] name = ...``); they are
+flattened to Flask's upper-case names (``SITE_NAME``). ``config.example.toml``
+documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import IO, Any
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "SECRET_KEY": "",
+    "DATABASE_URL": "",
+    "DATABASE_ECHO": False,
+    "SITE_NAME": "The Lantern Desk",
+    "SITE_TAGLINE": "Independent reporting, free to republish",
+    "SITE_BASE_URL": "http://127.0.0.1:5000",
+    "SITE_LICENSING_EMAIL": "licensing@lanterndesk.example",
+    "SITE_ATTRIBUTION": (
+        "This story was produced by The Lantern Desk, a non-profit newsroom. It is free to "
+        "republish for eligible publishers under our standard terms. For licensing enquiries, "
+        "write to {licensing_email}."
+    ),
+    "SITE_PAGE_SIZE": 20,
+    "SITE_CACHE_MAX_AGE": 60,
+    "UPLOADS_MAX_BYTES": 15 * 1024 * 1024,
+    "UPLOADS_MAX_PIXELS": 40_000_000,
+    "UPLOADS_RENDITION_WIDTHS": [480, 960, 1600],
+    "UPLOADS_JPEG_QUALITY": 84,
+    "MEDIA_DIR": "",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": 3600 * 8,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_LOGIN": "10 per minute",
+    "RATELIMIT_ENABLED": True,
+    "PASSWORD_MIN_LENGTH": 12,
+    "TRUSTED_PROXIES": 0,
+}
+
+ENV_OVERRIDES = {
+    "SYNDICATE_DATABASE_URL": "DATABASE_URL",
+    "SYNDICATE_SECRET_KEY": "SECRET_KEY",
+    "SYNDICATE_ENV": "ENV",
+    "SYNDICATE_MEDIA_DIR": "MEDIA_DIR",
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used as it is; the message says why."""
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Turn ``{"site": {"name": x}}`` into ``{"SITE_NAME": x}``; top-level keys stay."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}".upper()
+        if isinstance(value, dict):
+            flat.update(flatten(value, prefix=f"{name}_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def load_toml(stream: IO[bytes]) -> dict[str, Any]:
+    """Loader for ``app.config.from_file``: parse TOML and flatten its sections."""
+    return flatten(tomllib.load(stream))
+
+
+def instance_path() -> Path:
+    """Where local state lives: ``SYNDICATE_INSTANCE_PATH`` or ``./instance``."""
+    return Path(os.environ.get("SYNDICATE_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def read_settings(
+    overrides: dict[str, Any] | None = None, instance: Path | None = None
+) -> dict[str, Any]:
+    """Return the full settings: defaults, the TOML file, the environment, then ``overrides``.
+
+    Usable without Flask (migrations and the CLI read it too).
+    """
+    instance = instance or instance_path()
+    settings = dict(DEFAULTS)
+    config_file = os.environ.get("SYNDICATE_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"SYNDICATE_CONFIG points to {path}, which is not a file")
+        with path.open("rb") as stream:
+            try:
+                settings.update(load_toml(stream))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path}: {exc}") from exc
+    for env_name, key in ENV_OVERRIDES.items():
+        if os.environ.get(env_name):
+            settings[key] = os.environ[env_name]
+    settings.update(overrides or {})
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'syndicate.db'}"
+    if not settings["MEDIA_DIR"]:
+        settings["MEDIA_DIR"] = str(instance / "media")
+    return settings
+
+
+def ensure_secret_key(settings: dict[str, Any], instance: Path) -> None:
+    """Refuse to run in production without a secret; in development keep one on disk.
+
+    The development key is written to the instance folder so that every worker and
+    every restart share it.
+    """
+    if settings.get("SECRET_KEY"):
+        return
+    if settings.get("ENV") == "production":
+        raise ConfigError(
+            "SECRET_KEY is not set. Set secret_key in the configuration file or "
+            "SYNDICATE_SECRET_KEY in the environment; production has no fallback."
+        )
+    key_file = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    settings["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,1 @@
+"""Articles, authors, sections, tags, images and their rights."""

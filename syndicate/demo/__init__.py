@@ -1,0 +1,1 @@
+"""Original demo content: invented stories, people, outlets and generated images."""

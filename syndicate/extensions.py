@@ -1,0 +1,42 @@
+"""Flask extensions: login, CSRF and rate limits."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+login_manager = LoginManager()
+login_manager.session_protection = "strong"
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+
+csrf = CSRFProtect()
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind the extensions to ``app`` and install the user loader."""
+    from syndicate.accounts.services import user_by_session_token
+    from syndicate.web.db import db_session
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    @login_manager.user_loader
+    def _load_user(token: str):  # type: ignore[no-untyped-def]
+        return user_by_session_token(db_session(), token)
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():  # type: ignore[no-untyped-def]
+        from flask import abort, redirect, url_for
+
+        if request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))

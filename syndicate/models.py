@@ -1,0 +1,9 @@
+"""Import every model module so that the metadata is complete (migrations, tests)."""
+
+from licenses import models as license_models
+from syndicate import audit
+from syndicate.accounts import models as account_models
+from syndicate.content import models as content_models
+from syndicate.orm import Base
+
+__all__ = ["Base", "account_models", "audit", "content_models", "license_models"]

@@ -1,0 +1,1 @@
+"""The public site: front page, articles, sections, authors, search and public feeds."""

@@ -1,0 +1,1 @@
+"""The staff console: articles, images and the desk's dashboards."""

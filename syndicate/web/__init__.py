@@ -1,0 +1,1 @@
+"""Web plumbing shared by every blueprint: sessions, errors, headers and caching."""

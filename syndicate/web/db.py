@@ -1,0 +1,52 @@
+"""One database session per request, committed at the request boundary."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g
+from sqlalchemy.orm import Session
+
+from syndicate.database import Database
+
+
+def database() -> Database:
+    """The application's :class:`Database`."""
+    db: Database = current_app.extensions["syndicate.db"]
+    return db
+
+
+def db_session() -> Session:
+    """The session of the current request (or CLI command), created on first use."""
+    if "db_session" not in g:
+        g.db_session = database().session()
+    session: Session = g.db_session
+    return session
+
+
+def init_app(app: Flask, db: Database) -> None:
+    """Attach ``db`` and commit each request's work once, at its end.
+
+    A response below 400 commits; anything else rolls back, so a refused request
+    leaves nothing half-written.
+    """
+    app.extensions["syndicate.db"] = db
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session: Session | None = g.pop("db_session", None)
+        if session is None:
+            return response
+        try:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+        return response
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()

@@ -1,0 +1,44 @@
+"""Security headers on every response, and HTTP caching for anonymous public pages."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def make_public_cacheable(response: Response) -> Response:
+    """Let shared caches keep an anonymous page: ``Cache-Control: public``, ETag, 304.
+
+    Signed-in users get a private, unstored copy instead, so nobody's view leaks into a cache.
+    """
+    if request.method not in {"GET", "HEAD"} or response.status_code != 200:
+        return response
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    max_age = int(current_app.config["SITE_CACHE_MAX_AGE"])
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Add the security headers to every response."""
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["ENV"] == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if "Cache-Control" not in headers and current_user.is_authenticated:
+            headers["Cache-Control"] = "private, no-store"
+        return response
