@@ -32,7 +32,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writer takes the write lock up front: a deferred transaction that read first
+        # cannot upgrade once another writer has committed (SQLITE_BUSY_SNAPSHOT in WAL).
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -64,14 +67,21 @@ class Database:
         """The backend's name: ``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
-    def session(self) -> Session:
-        """A new session; the caller commits or rolls back."""
-        return self.sessionmaker()
+    def session(self, write: bool = False) -> Session:
+        """A new session; the caller commits or rolls back.
+
+        ``write=True`` marks a unit of work that will write: on SQLite its transaction
+        starts with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing.
+        """
+        session = self.sessionmaker()
+        if write and self.dialect == "sqlite":
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error: one unit of work."""
-        session = self.session()
+        """A writing session that commits on success and rolls back on error."""
+        session = self.session(write=True)
         try:
             yield session
             session.commit()

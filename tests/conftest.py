@@ -58,11 +58,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application, configured for tests, with CSRF on."""
     instance = tmp_path_factory.mktemp("instance")
     os.environ["SYNDICATE_INSTANCE_PATH"] = str(instance)
-    return create_app(
+    application = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret-key-not-for-production",
@@ -72,6 +72,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "SITE_BASE_URL": "http://localhost",
         }
     )
+    yield application
+    application.extensions["syndicate.db"].dispose()
 
 
 @pytest.fixture

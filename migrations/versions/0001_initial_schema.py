@@ -74,7 +74,6 @@ def upgrade() -> None:
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_images")),
-        sa.UniqueConstraint("storage_key", name=op.f("uq_images_storage_key")),
     )
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_images_sha256"), ["sha256"], unique=False)

@@ -222,22 +222,24 @@ def update_article(
         or fields.dek.strip() != article.dek
         or body_html != article.body_html
     )
-    article.slug = fields.slug
-    article.headline = fields.headline
-    article.dek = fields.dek.strip()
-    article.body_format = fields.body_format
-    article.body_source = fields.body_source
-    article.body_html = body_html
-    article.dateline = fields.dateline.strip()
-    article.section_id = fields.section_id
-    article.syndication = fields.syndication
-    article.comments_open = fields.comments_open
-    _set_authors(session, article, fields.author_ids)
-    article.tags = _tags(session, fields.tags)
-    if content_changed and article.first_published_at is not None:
-        article.revision += 1
-        article.content_updated_at = utcnow()
     try:
+        # No autoflush while assigning: the one flush below is where a concurrent save shows.
+        with session.no_autoflush:
+            article.slug = fields.slug
+            article.headline = fields.headline
+            article.dek = fields.dek.strip()
+            article.body_format = fields.body_format
+            article.body_source = fields.body_source
+            article.body_html = body_html
+            article.dateline = fields.dateline.strip()
+            article.section_id = fields.section_id
+            article.syndication = fields.syndication
+            article.comments_open = fields.comments_open
+            _set_authors(session, article, fields.author_ids)
+            article.tags = _tags(session, fields.tags)
+            if content_changed and article.first_published_at is not None:
+                article.revision += 1
+                article.content_updated_at = utcnow()
         session.flush()
     except StaleDataError as exc:
         raise StaleEdit(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from syndicate.database import Database
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def database() -> Database:
@@ -17,7 +19,8 @@ def database() -> Database:
 def db_session() -> Session:
     """The session of the current request (or CLI command), created on first use."""
     if "db_session" not in g:
-        g.db_session = database().session()
+        writes = not has_request_context() or request.method not in SAFE_METHODS
+        g.db_session = database().session(write=writes)
     session: Session = g.db_session
     return session
 
