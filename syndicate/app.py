@@ -36,7 +36,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         )
 
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
     logging.getLogger("syndicate").setLevel(logging.INFO)
 
     from syndicate.web import db as web_db

@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from syndicate.config import ConfigError
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app():
     from syndicate.app import create_app
 
     try:

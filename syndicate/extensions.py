@@ -30,11 +30,11 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     @login_manager.user_loader
-    def _load_user(token: str):  # type: ignore[no-untyped-def]
+    def _load_user(token: str):
         return user_by_session_token(db_session(), token)
 
     @login_manager.unauthorized_handler
-    def _unauthorized():  # type: ignore[no-untyped-def]
+    def _unauthorized():
         from flask import abort, redirect, url_for
 
         if request.path.startswith("/api/"):

@@ -67,7 +67,7 @@ class Base(DeclarativeBase):
     """Declarative base for every table of the service."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime()}
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 - SQLAlchemy reads it as is
 
 
 CreatedAt = Annotated[

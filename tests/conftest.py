@@ -142,9 +142,7 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD) -> Any:
     """Sign in through the real form, CSRF token included."""
     token = csrf_token(client, "/login")
-    return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 from PIL import Image as PILImage
 from sqlalchemy.orm import Session
 
+from licenses.models import Publisher, PublisherStatus
 from syndicate.accounts.models import Role, User
 from syndicate.accounts.services import create_user
 from syndicate.content.images import ImageRights, UploadLimits, ingest_image
@@ -17,21 +18,24 @@ from syndicate.content.models import Article, Author, Image, ImageRole, Section
 from syndicate.content.rights import RightsClass
 from syndicate.content.services import ArticleFields, attach_image, create_article, publish_article
 from syndicate.media import MediaStore
-from licenses.models import Publisher, PublisherStatus
 
 _seq = itertools.count(1)
 
 TEST_PASSWORD = "a long test password"
 
 
-def png_bytes(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 80, 40)) -> bytes:
+def png_bytes(
+    width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 80, 40)
+) -> bytes:
     """A small real PNG."""
     out = io.BytesIO()
     PILImage.new("RGB", (width, height), color).save(out, "PNG")
     return out.getvalue()
 
 
-def jpeg_bytes(width: int = 64, height: int = 48, color: tuple[int, int, int] = (40, 80, 200)) -> bytes:
+def jpeg_bytes(
+    width: int = 64, height: int = 48, color: tuple[int, int, int] = (40, 80, 200)
+) -> bytes:
     """A small real JPEG."""
     out = io.BytesIO()
     PILImage.new("RGB", (width, height), color).save(out, "JPEG")
@@ -40,7 +44,9 @@ def jpeg_bytes(width: int = 64, height: int = 48, color: tuple[int, int, int] = 
 
 def make_section(session: Session, **kw: Any) -> Section:
     n = next(_seq)
-    section = Section(slug=kw.pop("slug", f"section-{n}"), name=kw.pop("name", f"Section {n}"), **kw)
+    section = Section(
+        slug=kw.pop("slug", f"section-{n}"), name=kw.pop("name", f"Section {n}"), **kw
+    )
     session.add(section)
     session.flush()
     return section

@@ -42,7 +42,8 @@ def test_weak_parameters_are_rehashed_on_login(session) -> None:
     session.flush()
     old = user.password_hash
     assert authenticate(session, "OLD@example.org ", TEST_PASSWORD) is user
-    assert user.password_hash != old and not needs_rehash(user.password_hash)
+    assert user.password_hash != old
+    assert not needs_rehash(user.password_hash)
 
 
 def test_login_form_requires_csrf(client, session) -> None:
@@ -158,12 +159,22 @@ def test_password_change_refusals(client, session) -> None:
     assert "not your current password" in wrong_current.get_data(as_text=True)
     too_short = client.post(
         PROTECTED,
-        data={**base, "current_password": TEST_PASSWORD, "new_password": "short", "confirm": "short"},
+        data={
+            **base,
+            "current_password": TEST_PASSWORD,
+            "new_password": "short",
+            "confirm": "short",
+        },
     )
     assert too_short.status_code == 422
     mismatch = client.post(
         PROTECTED,
-        data={**base, "current_password": TEST_PASSWORD, "new_password": "y" * 14, "confirm": "z" * 14},
+        data={
+            **base,
+            "current_password": TEST_PASSWORD,
+            "new_password": "y" * 14,
+            "confirm": "z" * 14,
+        },
     )
     assert mismatch.status_code == 422
     assert "differ" in mismatch.get_data(as_text=True)
@@ -187,4 +198,5 @@ def test_api_tokens_are_stored_only_as_hashes(session) -> None:
 def test_partner_user_belongs_to_a_publisher(session) -> None:
     publisher = make_publisher(session, slug="harbor-gazette")
     user = make_user(session, role=Role.PARTNER, publisher_slug="harbor-gazette")
-    assert user.publisher is publisher and not user.is_staff
+    assert user.publisher is publisher
+    assert not user.is_staff

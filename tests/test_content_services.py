@@ -79,10 +79,13 @@ def test_body_is_sanitised_on_save(session) -> None:
     section, author = make_section(session), make_author(session)
     article = create_article(
         session,
-        _fields(section, author, body_source='<p>Hi</p><script>x()</script><a href="javascript:y">l</a>'),
+        _fields(
+            section, author, body_source='<p>Hi</p><script>x()</script><a href="javascript:y">l</a>'
+        ),
         actor_id=None,
     )
-    assert "<script" not in article.body_html and "javascript:" not in article.body_html
+    assert "<script" not in article.body_html
+    assert "javascript:" not in article.body_html
 
 
 def test_stale_edit_is_refused(session) -> None:
@@ -111,7 +114,9 @@ def test_concurrent_update_loses_at_flush(db) -> None:
         second.commit()
         first = database.session(write=True)
         mine = first.get(Article, ids[0])
-        update_article(first, mine, _fields(section, author, slug="race-test", headline="A"), 1, None)
+        update_article(
+            first, mine, _fields(section, author, slug="race-test", headline="A"), 1, None
+        )
         first.commit()
         with pytest.raises(StaleEdit):
             update_article(
@@ -139,11 +144,13 @@ def test_publish_refused_while_an_image_lacks_credit(app, session) -> None:
     attach_image(session, article, image, role=ImageRole.LEAD, actor_id=None)
     with pytest.raises(ContentError) as info:
         publish_article(session, article, actor_id=None)
-    assert f"#{image.id}" in str(info.value) and "Flooded road at dusk" in str(info.value)
+    assert f"#{image.id}" in str(info.value)
+    assert "Flooded road at dusk" in str(info.value)
     assert article.status is ArticleStatus.DRAFT
     image.organization = "The Lantern Desk"
     publish_article(session, article, actor_id=None)
-    assert article.status is ArticleStatus.PUBLISHED and is_public(article, utcnow())
+    assert article.status is ArticleStatus.PUBLISHED
+    assert is_public(article, utcnow())
 
 
 def test_scheduling(session) -> None:
@@ -165,7 +172,8 @@ def test_revision_rises_only_for_published_content_changes(session) -> None:
     )
     assert article.revision == 2
     add_correction(session, article, "An earlier version misstated the river's length.", None)
-    assert article.revision == 3 and len(article.corrections) == 1
+    assert article.revision == 3
+    assert len(article.corrections) == 1
     with pytest.raises(ContentError):
         add_correction(session, article, "   ", None)
 
@@ -179,7 +187,8 @@ def test_every_change_is_audited(session) -> None:
     ).all()
     assert actions == ["article.create", "article.publish"]
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "article.publish"))
-    assert event.before["status"] == "draft" and event.after["status"] == "published"
+    assert event.before["status"] == "draft"
+    assert event.after["status"] == "published"
 
 
 def test_a_second_lead_demotes_the_first(app, session) -> None:

@@ -34,9 +34,14 @@ def test_transaction_rolls_back_on_error(tmp_path) -> None:
     database = Database(f"sqlite:///{tmp_path / 't.db'}")
     with database.engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
-    with pytest.raises(RuntimeError), database.transaction() as session:
-        session.execute(text("INSERT INTO t VALUES (1)"))
-        raise RuntimeError("boom")
+
+    def failing_unit_of_work() -> None:
+        with database.transaction() as session:
+            session.execute(text("INSERT INTO t VALUES (1)"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing_unit_of_work()
     with database.transaction() as session:
         assert session.execute(text("SELECT count(*) FROM t")).scalar() == 0
     database.dispose()

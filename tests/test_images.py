@@ -37,8 +37,13 @@ def _files(store: MediaStore) -> list[Path]:
 
 def test_accepts_a_jpeg_and_makes_renditions(session, store) -> None:
     image = ingest_image(
-        session, store, jpeg_bytes(800, 600), _rights(), alt_text="A lake",
-        limits=UploadLimits(rendition_widths=(200, 400, 1600)), actor_id=None,
+        session,
+        store,
+        jpeg_bytes(800, 600),
+        _rights(),
+        alt_text="A lake",
+        limits=UploadLimits(rendition_widths=(200, 400, 1600)),
+        actor_id=None,
     )
     assert (image.width, image.height, image.media_type) == (800, 600, "image/jpeg")
     assert [r.width for r in image.renditions] == [200, 400]
@@ -114,10 +119,15 @@ def test_same_file_twice_is_two_library_entries(session, store) -> None:
     data = png_bytes(30, 20)
     a = ingest_image(session, store, data, _rights(), alt_text="x", actor_id=None)
     b = ingest_image(
-        session, store, data, _rights(rights_class=RightsClass.HANDOUT, organization="Org"),
-        alt_text="y", actor_id=None,
+        session,
+        store,
+        data,
+        _rights(rights_class=RightsClass.HANDOUT, organization="Org"),
+        alt_text="y",
+        actor_id=None,
     )
-    assert a.id != b.id and a.sha256 == b.sha256
+    assert a.id != b.id
+    assert a.sha256 == b.sha256
 
 
 def test_media_keys_cannot_escape_the_root(store) -> None:

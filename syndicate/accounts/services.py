@@ -19,7 +19,7 @@ from syndicate.accounts.models import ApiToken, Role, User
 from syndicate.accounts.passwords import hash_password, needs_rehash, verify_password
 from syndicate.orm import utcnow
 
-API_TOKEN_PREFIX = "synd_api_"
+API_TOKEN_PREFIX = "synd_api_"  # noqa: S105 - a public prefix, not a secret
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -100,7 +100,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == email))
     if not verify_password(user.password_hash if user else None, password):
         return None
-    assert user is not None and user.password_hash is not None
+    assert user is not None
+    assert user.password_hash is not None
     if not user.is_enabled:
         return None
     if needs_rehash(user.password_hash):
@@ -123,7 +124,10 @@ def change_password(
     user.password_hash = hash_password(new_password)
     rotate_session_token(user)
     audit.record(
-        session, actor_id=user.id, action="user.password_change", object_type="user",
+        session,
+        actor_id=user.id,
+        action="user.password_change",
+        object_type="user",
         object_id=user.id,
     )
 
@@ -147,14 +151,20 @@ def create_api_token(session: Session, user: User, label: str = "") -> tuple[Api
     """Issue an API token for ``user``; returns the row and the secret, shown only once."""
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, prefix=secret[: len(API_TOKEN_PREFIX) + 4], digest=token_digest(secret),
+        user=user,
+        prefix=secret[: len(API_TOKEN_PREFIX) + 4],
+        digest=token_digest(secret),
         label=label,
     )
     session.add(token)
     session.flush()
     audit.record(
-        session, actor_id=user.id, action="api_token.create", object_type="api_token",
-        object_id=token.id, after={"user": user.email, "label": label},
+        session,
+        actor_id=user.id,
+        action="api_token.create",
+        object_type="api_token",
+        object_id=token.id,
+        after={"user": user.email, "label": label},
     )
     return token, secret
 

@@ -5,14 +5,19 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from syndicate.accounts.current import signed_in_user
 from syndicate.accounts.forms import ChangePasswordForm, LoginForm
 from syndicate.accounts.models import User
 from syndicate.accounts.passwords import verify_password
-from syndicate.accounts.services import AccountError, authenticate, change_password
-from syndicate.accounts.services import rotate_session_token
+from syndicate.accounts.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    rotate_session_token,
+)
 from syndicate.extensions import limiter
 from syndicate.web.db import db_session
 
@@ -53,7 +58,8 @@ def login() -> Response | str:
 @login_required
 def logout() -> Response:
     """Sign out everywhere: the session token rotates, so every old cookie dies."""
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = signed_in_user()
+    assert user is not None  # login_required
     rotate_session_token(user)
     logout_user()
     flash("You are signed out.", "info")
@@ -65,14 +71,17 @@ def logout() -> Response:
 def password() -> Response | str:
     """Change the password; other sessions end, this one continues with the new token."""
     form = ChangePasswordForm()
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = signed_in_user()
+    assert user is not None  # login_required
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data or ""):
             form.current_password.errors = ["That is not your current password."]
         else:
             try:
                 change_password(
-                    db_session(), user, form.new_password.data or "",
+                    db_session(),
+                    user,
+                    form.new_password.data or "",
                     current_app.config["PASSWORD_MIN_LENGTH"],
                 )
             except AccountError as exc:

@@ -242,9 +242,7 @@ class ArticleImage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    image_id: Mapped[int] = mapped_column(
-        ForeignKey("images.id", ondelete="RESTRICT"), index=True
-    )
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="RESTRICT"), index=True)
     role: Mapped[ImageRole] = mapped_column(value_enum(ImageRole), default=ImageRole.INLINE)
     position: Mapped[int] = mapped_column(Integer, default=0)
     caption_override: Mapped[str] = mapped_column(Text, default="")

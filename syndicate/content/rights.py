@@ -87,10 +87,7 @@ def composite_credit(credits: Iterable[str | None]) -> str | None:
     if not seen:
         return None
     # One fixed label, even for a single source, so partners can find the line by its words.
-    if len(seen) == 1:
-        names = seen[0]
-    else:
-        names = ", ".join(seen[:-1]) + " and " + seen[-1]
+    names = seen[0] if len(seen) == 1 else ", ".join(seen[:-1]) + " and " + seen[-1]
     return f"Images courtesy of {names}"
 
 

@@ -190,8 +190,12 @@ def create_article(session: Session, fields: ArticleFields, actor_id: int | None
     article.tags = _tags(session, fields.tags)
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="article.create", object_type="article",
-        object_id=article.id, after=snapshot(article),
+        session,
+        actor_id=actor_id,
+        action="article.create",
+        object_type="article",
+        object_id=article.id,
+        after=snapshot(article),
     )
     return article
 
@@ -247,8 +251,13 @@ def update_article(
             {"version": "stale"},
         ) from exc
     audit.record(
-        session, actor_id=actor_id, action="article.update", object_type="article",
-        object_id=article.id, before=before, after=snapshot(article),
+        session,
+        actor_id=actor_id,
+        action="article.update",
+        object_type="article",
+        object_id=article.id,
+        before=before,
+        after=snapshot(article),
     )
     return article
 
@@ -279,7 +288,9 @@ def publish_article(
             {"images": names},
         )
     if not article.body_html.strip():
-        raise ContentError("The article cannot be published without a body.", {"body_source": "empty"})
+        raise ContentError(
+            "The article cannot be published without a body.", {"body_source": "empty"}
+        )
     before = snapshot(article)
     release = release_at or now
     article.released_at = release
@@ -308,8 +319,13 @@ def unpublish_article(session: Session, article: Article, actor_id: int | None) 
     article.status = ArticleStatus.DRAFT
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="article.unpublish", object_type="article",
-        object_id=article.id, before=before, after=snapshot(article),
+        session,
+        actor_id=actor_id,
+        action="article.unpublish",
+        object_type="article",
+        object_id=article.id,
+        before=before,
+        after=snapshot(article),
     )
     return article
 
@@ -337,8 +353,12 @@ def attach_image(
     article.images.append(link)
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="article.image_attach", object_type="article",
-        object_id=article.id, after={"image": image.id, "role": role.value},
+        session,
+        actor_id=actor_id,
+        action="article.image_attach",
+        object_type="article",
+        object_id=article.id,
+        after={"image": image.id, "role": role.value},
     )
     return link
 
@@ -351,8 +371,12 @@ def detach_image(session: Session, article: Article, image_id: int, actor_id: in
     article.images.remove(link)
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="article.image_detach", object_type="article",
-        object_id=article.id, before={"image": image_id},
+        session,
+        actor_id=actor_id,
+        action="article.image_detach",
+        object_type="article",
+        object_id=article.id,
+        before={"image": image_id},
     )
 
 
@@ -371,8 +395,12 @@ def add_correction(
     article.content_updated_at = utcnow()
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="article.correct", object_type="article",
-        object_id=article.id, after={"note": note, "revision": article.revision},
+        session,
+        actor_id=actor_id,
+        action="article.correct",
+        object_type="article",
+        object_id=article.id,
+        after={"note": note, "revision": article.revision},
     )
     return correction
 

@@ -76,11 +76,8 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         message = exc.description or TITLES.get(status, "Error")
-        if wants_json():
-            response = json_error(status, message)
-        else:
-            response = error_page(status, message)
-        for name, value in (exc.get_headers() or []):
+        response = json_error(status, message) if wants_json() else error_page(status, message)
+        for name, value in exc.get_headers() or []:
             if name.lower() not in {"content-type", "content-length"}:
                 response.headers[name] = value
         return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -11,7 +12,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def make_public_cacheable(response: Response) -> Response:
+def make_public_cacheable(response: Response) -> BaseResponse:
     """Let shared caches keep an anonymous page: ``Cache-Control: public``, ETag, 304.
 
     Signed-in users get a private, unstored copy instead, so nobody's view leaks into a cache.
