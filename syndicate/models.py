@@ -5,5 +5,6 @@ from syndicate import audit
 from syndicate.accounts import models as account_models
 from syndicate.content import models as content_models
 from syndicate.orm import Base
+from syndicate.outbox import models as outbox_models
 
-__all__ = ["Base", "account_models", "audit", "content_models", "license_models"]
+__all__ = ["Base", "account_models", "audit", "content_models", "license_models", "outbox_models"]

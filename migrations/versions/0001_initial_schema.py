@@ -79,11 +79,41 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_images_sha256"), ["sha256"], unique=False)
 
     op.create_table(
+        "outbox_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("topic", sa.String(length=60), nullable=False),
+        sa.Column("recipient", sa.String(length=500), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=80), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("pending", "sent", "dead", name="messagestatus", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_messages_idempotency_key")),
+    )
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_messages_due", ["status", "next_attempt_at"], unique=False)
+
+    op.create_table(
         "publishers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=80), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("website", sa.String(length=300), nullable=False),
+        sa.Column("domain", sa.String(length=253), nullable=False),
         sa.Column("outlet_type", sa.String(length=60), nullable=False),
         sa.Column("monthly_audience", sa.BigInteger(), nullable=False),
         sa.Column("contact_name", sa.String(length=160), nullable=False),
@@ -109,6 +139,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_publishers")),
         sa.UniqueConstraint("slug", name=op.f("uq_publishers_slug")),
     )
+    with op.batch_alter_table("publishers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_publishers_domain"), ["domain"], unique=False)
+
     op.create_table(
         "sections",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -132,6 +165,19 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tags")),
         sa.UniqueConstraint("slug", name=op.f("uq_tags_slug")),
+    )
+    op.create_table(
+        "terms_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("is_current", sa.Boolean(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_terms_versions")),
+        sa.UniqueConstraint("version", name=op.f("uq_terms_versions_version")),
     )
     op.create_table(
         "articles",
@@ -392,9 +438,236 @@ def upgrade() -> None:
     with op.batch_alter_table("corrections", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_corrections_article_id"), ["article_id"], unique=False)
 
+    op.create_table(
+        "feed_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=False),
+        sa.Column("prefix", sa.String(length=24), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("replaced_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_feed_keys_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_feed_keys_publisher_id_publishers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["replaced_by_id"],
+            ["feed_keys.id"],
+            name=op.f("fk_feed_keys_replaced_by_id_feed_keys"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_keys")),
+        sa.UniqueConstraint("digest", name=op.f("uq_feed_keys_digest")),
+    )
+    with op.batch_alter_table("feed_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_feed_keys_publisher_id"), ["publisher_id"], unique=False
+        )
+
+    op.create_table(
+        "license_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organization", sa.String(length=200), nullable=False),
+        sa.Column("website", sa.String(length=300), nullable=False),
+        sa.Column("domain", sa.String(length=253), nullable=False),
+        sa.Column("contact_name", sa.String(length=160), nullable=False),
+        sa.Column("contact_email", sa.String(length=254), nullable=False),
+        sa.Column("outlet_type", sa.String(length=60), nullable=False),
+        sa.Column("monthly_audience", sa.BigInteger(), nullable=False),
+        sa.Column(
+            "scope_kind",
+            sa.Enum("all", "sections", "article", name="scopekind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("scope_sections", sa.JSON(), nullable=False),
+        sa.Column("scope_article_id", sa.Integer(), nullable=True),
+        sa.Column("intended_use", sa.Text(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "approved",
+                "rejected",
+                "withdrawn",
+                name="requeststatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("eligible", sa.Boolean(), nullable=False),
+        sa.Column("eligibility_reasons", sa.JSON(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=True),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=False),
+        sa.Column("info_requested_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("info_request_note", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_license_requests_decided_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_license_requests_publisher_id_publishers"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["scope_article_id"],
+            ["articles.id"],
+            name=op.f("fk_license_requests_scope_article_id_articles"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by_id"],
+            ["users.id"],
+            name=op.f("fk_license_requests_submitted_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_license_requests")),
+    )
+    with op.batch_alter_table("license_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_license_requests_contact_email"), ["contact_email"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_license_requests_domain"), ["domain"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_license_requests_publisher_id"), ["publisher_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_license_requests_status_created_at", ["status", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "licenses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("standard", "custom", name="licensekind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column(
+            "scope_kind",
+            sa.Enum("all", "sections", "article", name="scopekind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("scope_sections", sa.JSON(), nullable=False),
+        sa.Column("scope_article_id", sa.Integer(), nullable=True),
+        sa.Column("fee_amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("fee_currency", sa.String(length=3), nullable=False),
+        sa.Column("territory", sa.String(length=200), nullable=False),
+        sa.Column("term_note", sa.Text(), nullable=False),
+        sa.Column("terms_version_id", sa.Integer(), nullable=False),
+        sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("accepted_by_id", sa.Integer(), nullable=True),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("embargo_entitled", sa.Boolean(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "active",
+                "suspended",
+                "expired",
+                "revoked",
+                name="licensestatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("status_reason", sa.Text(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["accepted_by_id"],
+            ["users.id"],
+            name=op.f("fk_licenses_accepted_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_licenses_publisher_id_publishers"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["license_requests.id"],
+            name=op.f("fk_licenses_request_id_license_requests"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["scope_article_id"],
+            ["articles.id"],
+            name=op.f("fk_licenses_scope_article_id_articles"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["terms_version_id"],
+            ["terms_versions.id"],
+            name=op.f("fk_licenses_terms_version_id_terms_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_licenses")),
+        sa.UniqueConstraint("request_id", name=op.f("uq_licenses_request_id")),
+    )
+    with op.batch_alter_table("licenses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_licenses_ends_at"), ["ends_at"], unique=False)
+        batch_op.create_index(
+            "ix_licenses_publisher_status", ["publisher_id", "status"], unique=False
+        )
+
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("licenses", schema=None) as batch_op:
+        batch_op.drop_index("ix_licenses_publisher_status")
+        batch_op.drop_index(batch_op.f("ix_licenses_ends_at"))
+
+    op.drop_table("licenses")
+    with op.batch_alter_table("license_requests", schema=None) as batch_op:
+        batch_op.drop_index("ix_license_requests_status_created_at")
+        batch_op.drop_index(batch_op.f("ix_license_requests_publisher_id"))
+        batch_op.drop_index(batch_op.f("ix_license_requests_domain"))
+        batch_op.drop_index(batch_op.f("ix_license_requests_contact_email"))
+
+    op.drop_table("license_requests")
+    with op.batch_alter_table("feed_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feed_keys_publisher_id"))
+
+    op.drop_table("feed_keys")
     with op.batch_alter_table("corrections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_corrections_article_id"))
 
@@ -431,9 +704,17 @@ def downgrade() -> None:
         batch_op.drop_index("ix_articles_section_status_released_at")
 
     op.drop_table("articles")
+    op.drop_table("terms_versions")
     op.drop_table("tags")
     op.drop_table("sections")
+    with op.batch_alter_table("publishers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_publishers_domain"))
+
     op.drop_table("publishers")
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_messages_due")
+
+    op.drop_table("outbox_messages")
     with op.batch_alter_table("images", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_images_sha256"))
 

@@ -1,0 +1,1 @@
+"""The durable outbox: outbound work written in the same transaction as its cause."""
