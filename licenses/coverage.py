@@ -1,0 +1,86 @@
+"""Which articles a publisher's licences cover, as one SQL condition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.orm import Session
+
+from licenses.licences import active_licences
+from licenses.models import License, ScopeKind
+from syndicate.content.models import Article, Section, SyndicationPolicy
+from syndicate.content.services import publicly_visible
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The union of a publisher's licences in force: everything, or sections and articles."""
+
+    everything: bool = False
+    section_slugs: frozenset[str] = frozenset()
+    article_ids: frozenset[int] = frozenset()
+    embargo_entitled: bool = False
+    license_ids: tuple[int, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        """True when no licence is in force."""
+        return not (self.everything or self.section_slugs or self.article_ids)
+
+
+def coverage_of(licences: Sequence[License]) -> Coverage:
+    """Combine licences into one :class:`Coverage`."""
+    everything = any(lic.scope_kind is ScopeKind.ALL for lic in licences)
+    sections = frozenset(
+        slug
+        for lic in licences
+        if lic.scope_kind is ScopeKind.SECTIONS
+        for slug in (lic.scope_sections or [])
+    )
+    articles = frozenset(
+        lic.scope_article_id
+        for lic in licences
+        if lic.scope_kind is ScopeKind.ARTICLE and lic.scope_article_id is not None
+    )
+    return Coverage(
+        everything=everything,
+        section_slugs=sections,
+        article_ids=articles,
+        embargo_entitled=any(lic.embargo_entitled for lic in licences),
+        license_ids=tuple(sorted(lic.id for lic in licences)),
+    )
+
+
+def publisher_coverage(session: Session, publisher_id: int, now: datetime) -> Coverage:
+    """The coverage of ``publisher_id``'s licences in force at ``now``."""
+    return coverage_of(active_licences(session, publisher_id, now))
+
+
+def covered_condition(coverage: Coverage) -> ColumnElement[bool]:
+    """SQL condition on :class:`Article` for the articles in scope (status aside).
+
+    Only stories marked for syndication are ever covered.
+    """
+    if coverage.empty:
+        return false()
+    syndicated = Article.syndication == SyndicationPolicy.SYNDICATE
+    if coverage.everything:
+        return syndicated
+    parts: list[ColumnElement[bool]] = []
+    if coverage.section_slugs:
+        parts.append(
+            Article.section_id.in_(
+                select(Section.id).where(Section.slug.in_(sorted(coverage.section_slugs)))
+            )
+        )
+    if coverage.article_ids:
+        parts.append(Article.id.in_(sorted(coverage.article_ids)))
+    return and_(syndicated, or_(*parts))
+
+
+def partner_visible(coverage: Coverage, now: datetime) -> ColumnElement[bool]:
+    """Covered articles that are public now (embargoed ones are added by the newswire rules)."""
+    return and_(covered_condition(coverage), publicly_visible(now))
