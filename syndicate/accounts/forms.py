@@ -26,3 +26,15 @@ class ChangePasswordForm(FlaskForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
     )
+
+
+class SetPasswordForm(FlaskForm):
+    """A new password, twice, for an invited user."""
+
+    new_password = PasswordField(
+        "Choose a password", validators=[DataRequired(), Length(min=12, max=1024)]
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("new_password", message="The passwords differ.")],
+    )

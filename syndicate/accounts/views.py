@@ -9,7 +9,8 @@ from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from syndicate.accounts.current import signed_in_user
-from syndicate.accounts.forms import ChangePasswordForm, LoginForm
+from syndicate.accounts.forms import ChangePasswordForm, LoginForm, SetPasswordForm
+from syndicate.accounts.invitations import make_invitation_token, user_for_invitation
 from syndicate.accounts.models import User
 from syndicate.accounts.passwords import verify_password
 from syndicate.accounts.services import (
@@ -92,3 +93,38 @@ def password() -> Response | str:
                 return redirect(_home_for(user))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form), status  # type: ignore[return-value]
+
+
+def invitation_link(user: User) -> str:
+    """The absolute set-password link for an invited ``user`` (signed, expiring, single use)."""
+    from syndicate.web.site import site_info
+
+    token = make_invitation_token(current_app.config["SECRET_KEY"], user)
+    return site_info().url(url_for("accounts.setup", token=token))
+
+
+@bp.route("/account/setup/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def setup(token: str) -> Response | str:
+    """Let an invited user choose a password, then sign them in."""
+    session = db_session()
+    user = user_for_invitation(session, current_app.config["SECRET_KEY"], token)
+    if user is None:
+        return render_template("accounts/setup_invalid.html"), 404  # type: ignore[return-value]
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(
+                session,
+                user,
+                form.new_password.data or "",
+                current_app.config["PASSWORD_MIN_LENGTH"],
+            )
+        except AccountError as exc:
+            form.new_password.errors = [str(exc)]
+        else:
+            login_user(user)
+            flash("Your password is set. Welcome.", "success")
+            return redirect(_home_for(user))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/setup.html", form=form, user=user), status  # type: ignore[return-value]
