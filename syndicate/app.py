@@ -63,4 +63,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(media_bp)
+    from syndicate.cli import register_commands
+
+    register_commands(app)
     return app

@@ -48,6 +48,28 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "PASSWORD_MIN_LENGTH": 12,
     "TRUSTED_PROXIES": 0,
+    "ELIGIBILITY_MIN_MONTHLY_AUDIENCE": 10_000,
+    "ELIGIBILITY_ACCEPTED_OUTLET_TYPES": [
+        "newspaper",
+        "magazine",
+        "online",
+        "broadcaster",
+        "nonprofit",
+        "newsletter",
+    ],
+    "ELIGIBILITY_BLOCKED_DOMAINS": [],
+    "ELIGIBILITY_AUTO_APPROVE": False,
+    "MAIL_BACKEND": "file",
+    "MAIL_FROM": "The Lantern Desk <no-reply@lanterndesk.example>",
+    "MAIL_DIRECTORY": "",
+    "MAIL_STAFF_NOTICES_TO": "",
+    "MAIL_SMTP_HOST": "localhost",
+    "MAIL_SMTP_PORT": 25,
+    "MAIL_SMTP_USERNAME": "",
+    "MAIL_SMTP_PASSWORD": "",
+    "MAIL_SMTP_STARTTLS": False,
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "WORKER_INTERVAL_SECONDS": 5,
 }
 
 ENV_OVERRIDES = {
@@ -111,6 +133,8 @@ def read_settings(
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'syndicate.db'}"
     if not settings["MEDIA_DIR"]:
         settings["MEDIA_DIR"] = str(instance / "media")
+    if not settings["MAIL_DIRECTORY"]:
+        settings["MAIL_DIRECTORY"] = str(instance / "mail")
     return settings
 
 
