@@ -55,9 +55,13 @@ def _row(db, message_id: int) -> OutboxMessage:
 
 
 def test_message_rolls_back_with_its_cause(db) -> None:
-    with pytest.raises(RuntimeError), db.transaction() as session:
-        queue_email(session, topic="test", to="a@example.org", subject="s", body="b")
-        raise RuntimeError("the change failed")
+    def failing_change() -> None:
+        with db.transaction() as session:
+            queue_email(session, topic="test", to="a@example.org", subject="s", body="b")
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     with db.transaction() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
 
