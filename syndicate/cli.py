@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from syndicate.config import ConfigError
@@ -43,10 +43,15 @@ def db_upgrade(revision: str) -> None:
 
 
 @main.command()
+@click.option(
+    "--force", is_flag=True, help="Load the demo even when the configuration is production."
+)
 @with_appcontext
-def demo() -> None:
+def demo(force: bool) -> None:
     """Load the demo content; running it twice changes nothing."""
-    from syndicate.demo.loader import load_demo
+    from pathlib import Path
+
+    from syndicate.demo.loader import DemoRefused, load_demo
     from syndicate.media import media_store
     from syndicate.web.db import database
 
@@ -59,8 +64,18 @@ def demo() -> None:
             err=True,
         )
 
-    with database().transaction() as session:
-        summary = load_demo(session, media_store(), current_app.config, progress=progress)
+    try:
+        with database().transaction() as session:
+            summary = load_demo(
+                session,
+                media_store(),
+                current_app.config,
+                progress=progress,
+                instance=Path(current_app.instance_path),
+                force=force,
+            )
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     for line in summary:
         click.echo(line)
 
@@ -155,3 +170,48 @@ def tokens_create(email: str, label: str) -> None:
             raise click.ClickException(f"{address} is disabled")
         _token, secret = create_api_token(session, user, label=label)
     click.echo(secret)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.2, 3600),
+    default=None,
+    help="Seconds between rounds (default: worker.interval_seconds).",
+)
+@with_appcontext
+def worker(once: bool, interval: float | None) -> None:
+    """Deliver queued e-mails and run periodic upkeep (licence expiry)."""
+    import time
+
+    from licenses.licences import expire_due
+    from syndicate.outbox.delivery import run_once
+    from syndicate.outbox.transports import transports_from_config
+    from syndicate.web.db import database
+
+    config = current_app.config
+    db = database()
+    transports = transports_from_config(config)
+    pause = interval or float(config["WORKER_INTERVAL_SECONDS"])
+    click.echo(f"Worker started ({config['MAIL_BACKEND']} mail backend).", err=True)
+    while True:
+        with db.transaction() as session:
+            expired = expire_due(session)
+        totals = run_once(db, transports, max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]))
+        if any(totals.values()) or expired:
+            click.echo(
+                f"sent {totals['sent']}, to retry {totals['retry']}, dead {totals['dead']}, "
+                f"licences expired {expired}",
+                err=True,
+            )
+        if once:
+            return
+        time.sleep(pause)
+
+
+def register_commands(app: Flask) -> None:
+    """Expose the same commands on ``app.cli`` (so ``flask`` and test runners see them)."""
+    for name, command in main.commands.items():
+        if name not in app.cli.commands:
+            app.cli.add_command(command, name)
