@@ -148,3 +148,44 @@ def make_user(
         password=password,
         publisher_slug=kw.pop("publisher_slug", None),
     )
+
+
+def media_store_for(app: Any) -> MediaStore:
+    """The media store of ``app``."""
+    return MediaStore(app.config["MEDIA_DIR"])
+
+
+def kill_article(session: Session, article: Article, reason: str = "Withdrawn.") -> Article:
+    """Mark a published article as killed (what a kill leaves in the database)."""
+    from syndicate.content.models import ArticleStatus
+    from syndicate.orm import utcnow
+
+    article.status = ArticleStatus.KILLED
+    article.killed_at = utcnow()
+    article.kill_reason = reason
+    session.flush()
+    return article
+
+
+def make_licence(session: Session, publisher: Publisher, **kw: Any) -> Any:
+    """A licence for ``publisher`` under the current terms (all stories, active, from now)."""
+    from licenses.models import License, ScopeKind
+    from licenses.terms import current_terms
+    from syndicate.orm import utcnow
+
+    licence = License(
+        publisher=publisher,
+        scope_kind=kw.pop("scope_kind", ScopeKind.ALL),
+        terms=kw.pop("terms", None) or current_terms(session),
+        starts_at=kw.pop("starts_at", None) or utcnow(),
+        **kw,
+    )
+    session.add(licence)
+    session.flush()
+    return licence
+
+
+def make_partner(session: Session, **kw: Any) -> User:
+    """A partner user of a new publisher (publisher fields from ``kw``)."""
+    publisher = make_publisher(session, **kw)
+    return make_user(session, role=Role.PARTNER, publisher_slug=publisher.slug)

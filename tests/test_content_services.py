@@ -201,3 +201,11 @@ def test_a_second_lead_demotes_the_first(app, session) -> None:
     assert [link.image for link in article.inline_images] == [first]
     with pytest.raises(ContentError):
         attach_image(session, article, first, actor_id=None)
+
+
+def test_tags_that_differ_only_in_case_are_one_tag(session) -> None:
+    section, author = make_section(session), make_author(session)
+    article = create_article(
+        session, _fields(section, author, tags=["Coast", "coast", " COAST ", "Rivers"]), None
+    )
+    assert [t.slug for t in article.tags] == ["coast", "rivers"]

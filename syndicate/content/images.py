@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from PIL import Image as PILImage
@@ -48,13 +48,14 @@ class ImageRights:
     source_url: str = ""
     partner_allowed: bool = True
     partner_allowed_until: datetime | None = None
-    problems: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> dict[str, str]:
         """Return field → message for every missing or inconsistent rights field."""
         problems: dict[str, str] = {}
         if not self.creator.strip() and not self.organization.strip():
-            problems["creator"] = "Give the creator, the organisation, or both: the credit needs one."
+            problems["creator"] = (
+                "Give the creator, the organisation, or both: the credit needs one."
+            )
         if self.rights_class is RightsClass.CREATIVE_COMMONS and not self.license_url.strip():
             problems["license_url"] = "A Creative Commons image needs its licence URL."
         for name in ("license_url", "source_url"):
@@ -172,15 +173,21 @@ def ingest_image(
         store.save(rendition_key, payload)
         record.renditions.append(
             ImageRendition(
-                width=width, height=height, storage_key=rendition_key,
+                width=width,
+                height=height,
+                storage_key=rendition_key,
                 media_type=ACCEPTED_FORMATS[fmt],
             )
         )
     session.add(record)
     session.flush()
     audit.record(
-        session, actor_id=actor_id, action="image.create", object_type="image",
-        object_id=record.id, after=rights_snapshot(record),
+        session,
+        actor_id=actor_id,
+        action="image.create",
+        object_type="image",
+        object_id=record.id,
+        after=rights_snapshot(record),
     )
     return record
 
@@ -200,3 +207,50 @@ def rights_snapshot(image: Image) -> dict[str, object]:
         "caption": image.caption,
         "alt_text": image.alt_text,
     }
+
+
+def update_image_rights(
+    session: Session,
+    image: Image,
+    rights: ImageRights,
+    *,
+    alt_text: str,
+    caption: str,
+    actor_id: int | None,
+) -> Image:
+    """Change an image's alt text, caption and rights, recording the before and after.
+
+    Raises :class:`ImageRejected` (with ``problems`` for every field) and changes
+    nothing when a rights field is missing or inconsistent.
+    """
+    problems = rights.validate()
+    if not alt_text.strip():
+        problems["alt_text"] = "Describe the image for readers who cannot see it."
+    if problems:
+        first_field, first_message = next(iter(problems.items()))
+        error = ImageRejected(first_message, first_field)
+        error.problems = problems  # type: ignore[attr-defined]
+        raise error
+    before = rights_snapshot(image)
+    image.alt_text = alt_text.strip()
+    image.caption = caption.strip()
+    image.creator = rights.creator.strip()
+    image.organization = rights.organization.strip()
+    image.rights_class = rights.rights_class
+    image.license_url = rights.license_url.strip()
+    image.source_url = rights.source_url.strip()
+    image.partner_allowed = rights.partner_allowed
+    image.partner_allowed_until = rights.partner_allowed_until
+    after = rights_snapshot(image)
+    if after != before:
+        session.flush()
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="image.rights_update",
+            object_type="image",
+            object_id=image.id,
+            before=before,
+            after=after,
+        )
+    return image

@@ -133,14 +133,20 @@ def _validate(session: Session, fields: ArticleFields, article_id: int | None) -
 
 
 def _tags(session: Session, names: Sequence[str]) -> list[Tag]:
+    """Find or create the tags named, one per slug ("Coast" and "coast" are one tag)."""
+    by_slug: dict[str, str] = {}
+    for name in names:
+        slug = slugify(name.strip())
+        if slug and slug not in by_slug:
+            by_slug[slug] = name.strip()[:120]
+    existing = {
+        tag.slug: tag for tag in session.scalars(select(Tag).where(Tag.slug.in_(list(by_slug))))
+    }
     tags: list[Tag] = []
-    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
-        slug = slugify(name)
-        if not slug:
-            continue
-        tag = session.scalar(select(Tag).where(Tag.slug == slug))
+    for slug, name in by_slug.items():
+        tag = existing.get(slug)
         if tag is None:
-            tag = Tag(slug=slug, name=name[:120])
+            tag = Tag(slug=slug, name=name)
             session.add(tag)
         tags.append(tag)
     return tags

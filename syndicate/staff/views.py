@@ -1,13 +1,8 @@
-"""Staff console (placeholder; the console is built on this blueprint)."""
+"""The staff console blueprint with every console route registered on it."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from syndicate.staff import article_images, articles, dashboard, images
+from syndicate.staff.blueprint import bp
 
-bp = Blueprint("staff", __name__)
-
-
-@bp.route("/")
-def dashboard() -> str:
-    """The console's front page."""
-    return "staff"
+__all__ = ["article_images", "articles", "bp", "dashboard", "images"]

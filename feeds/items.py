@@ -1,0 +1,47 @@
+"""Plain, already-filtered feed input: what a feed says, with no database or web objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FeedCategory:
+    """A category of an item: a stable ``term`` and a human ``label``."""
+
+    term: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One summary item: enough for a reader to show it and link to the original.
+
+    There is deliberately no body field: public feeds carry summaries only.
+    """
+
+    id: str
+    title: str
+    link: str
+    summary: str
+    published: datetime
+    updated: datetime
+    authors: tuple[str, ...] = ()
+    categories: tuple[FeedCategory, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    """The feed itself: identity, links and the time of its last change."""
+
+    id: str
+    title: str
+    subtitle: str
+    site_url: str
+    self_url: str
+    updated: datetime
+    language: str = "en"
+    author: str = ""
+    rights: str = ""
+    generator: str = "Syndicate"

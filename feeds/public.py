@@ -1,0 +1,73 @@
+"""Public summary feeds (RSS 2.0 and Atom 1.0) from prepared items, with feedgen.
+
+The same input always gives the same bytes: every timestamp comes from the input,
+so a feed's ETag only changes when its content does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from feedgen.feed import FeedGenerator
+
+from feeds.items import FeedItem, FeedMeta
+from feeds.text import xml_text
+
+RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
+ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedGenerator:
+    fg = FeedGenerator()
+    if rss:
+        # RSS <author> must be an e-mail address; names go in dc:creator.
+        fg.load_extension("dc", atom=False, rss=True)
+    fg.id(meta.id)
+    fg.title(xml_text(meta.title))
+    fg.subtitle(xml_text(meta.subtitle) or xml_text(meta.title))
+    fg.language(meta.language)
+    fg.generator(meta.generator)
+    if meta.author:
+        fg.author({"name": xml_text(meta.author)})
+    if meta.rights:
+        fg.rights(xml_text(meta.rights))
+    fg.link(
+        href=meta.self_url,
+        rel="self",
+        type="application/rss+xml" if rss else "application/atom+xml",
+    )
+    # The RSS channel <link> is the last link added: keep the site's link last.
+    fg.link(href=meta.site_url, rel="alternate")
+    fg.updated(meta.updated)
+    for item in items:
+        entry = fg.add_entry(order="append")
+        entry.id(item.id)
+        entry.title(xml_text(item.title).strip())
+        entry.link(href=item.link, rel="alternate")
+        summary = xml_text(item.summary)
+        if summary:
+            # summary() also fills the RSS description; description() would add Atom content.
+            entry.summary(summary)
+        entry.published(item.published)
+        entry.updated(item.updated)
+        for category in item.categories:
+            entry.category(term=xml_text(category.term), label=xml_text(category.label))
+        names = [xml_text(name) for name in item.authors if name.strip()]
+        if rss:
+            for name in names:
+                entry.dc.dc_creator(name)
+        else:
+            entry.author([{"name": name} for name in names])
+    return fg
+
+
+def rss_bytes(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
+    """The feed as RSS 2.0, UTF-8 encoded, items in the given order."""
+    result: bytes = _generator(meta, items, rss=True).rss_str(pretty=True)
+    return result
+
+
+def atom_bytes(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
+    """The feed as Atom 1.0, UTF-8 encoded, entries in the given order."""
+    result: bytes = _generator(meta, items, rss=False).atom_str(pretty=True)
+    return result

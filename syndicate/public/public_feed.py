@@ -1,0 +1,72 @@
+"""Turn public articles into feed items (summaries only) and serve them with caching."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Response, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from feeds.items import FeedCategory, FeedItem, FeedMeta
+from feeds.text import tag_uri
+from syndicate.content.models import Article
+
+FEED_SIZE = 50
+# An empty feed still needs a fixed date, or its bytes would change on every request.
+EMPTY_FEED_UPDATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def absolute(base_url: str, endpoint: str, **values: Any) -> str:
+    """The canonical absolute URL of ``endpoint``, on the configured site address."""
+    return base_url.rstrip("/") + url_for(endpoint, **values)
+
+
+def article_updated(article: Article) -> datetime:
+    """When the public copy of ``article`` last changed."""
+    released = article.released_at
+    assert released is not None
+    changed = article.content_updated_at
+    return max(released, changed) if changed else released
+
+
+def article_item(article: Article, base_url: str) -> FeedItem:
+    """The summary item for one public article; its id survives renames and revisions."""
+    released = article.released_at
+    assert released is not None
+    minted = article.first_published_at or released
+    return FeedItem(
+        id=tag_uri(base_url, minted, f"articles/{article.id}"),
+        title=article.headline,
+        link=absolute(base_url, "public.article", slug=article.slug),
+        summary=article.dek,
+        published=released,
+        updated=article_updated(article),
+        authors=tuple(author.name for author in article.authors),
+        categories=(FeedCategory(article.section.slug, article.section.name),),
+    )
+
+
+def feed_meta(config: Any, items: Sequence[FeedItem], *, endpoint: str) -> FeedMeta:
+    """The feed's own fields; it changed when its newest-changed item did."""
+    base_url = config["SITE_BASE_URL"]
+    updated = max((item.updated for item in items), default=EMPTY_FEED_UPDATED)
+    return FeedMeta(
+        id=absolute(base_url, endpoint),
+        title=config["SITE_NAME"],
+        subtitle=config["SITE_TAGLINE"],
+        site_url=absolute(base_url, "public.home"),
+        self_url=absolute(base_url, endpoint),
+        updated=updated,
+        author=config["SITE_NAME"],
+    )
+
+
+def feed_response(body: bytes, media_type: str, updated: datetime, max_age: int) -> BaseResponse:
+    """Serve feed bytes with a public cache lifetime, ETag, Last-Modified and 304s."""
+    response = Response(body, content_type=media_type)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.last_modified = updated
+    response.add_etag()
+    return response.make_conditional(request)

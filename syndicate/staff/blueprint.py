@@ -1,0 +1,58 @@
+"""The console's blueprint and its single enforcement point."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from syndicate.orm import utcnow
+from syndicate.staff import display
+from syndicate.staff.permissions import has_permission, required_permission
+
+bp = Blueprint("staff", __name__)
+
+
+def _wants_html() -> bool:
+    accept = request.accept_mimetypes
+    return not accept or accept.accept_html
+
+
+@bp.before_request
+def enforce_permissions() -> Response | None:
+    """Require a signed-in, enabled staff user holding the view's declared permission.
+
+    A view that declares no permission is refused: forgetting the declaration must
+    not open a page.
+    """
+    if not current_user.is_authenticated:
+        if not _wants_html():
+            abort(401)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+    if not current_user.is_staff or not current_user.is_enabled:
+        abort(403, "The staff console is for desk staff only.")
+    view = current_app.view_functions.get(request.endpoint or "")
+    permission = required_permission(view)
+    if permission is None or not has_permission(current_user, permission):
+        abort(403)
+    return None
+
+
+@bp.context_processor
+def _console_helpers() -> dict[str, Any]:
+    def can(permission: str) -> bool:
+        return current_user.is_authenticated and has_permission(current_user, permission)
+
+    return {"can": can}
+
+
+@bp.context_processor
+def _display_helpers() -> dict[str, Any]:
+    return {
+        "now": utcnow(),
+        "article_status": display.article_status,
+        "partner_permission": display.partner_permission,
+        "thumbnail_key": display.thumbnail_key,
+    }
