@@ -218,3 +218,29 @@ def ending_soon(
         .where(in_force(now), License.ends_at.is_not(None), License.ends_at <= now + within)
         .order_by(License.ends_at)
     ).all()
+
+
+def accept_terms(session: Session, licence: License, user_id: int) -> License:
+    """Record that ``user_id`` accepted the licence's terms version, now.
+
+    Acceptance happens once; a second attempt raises :class:`LicenseConflict`.
+    """
+    if licence.accepted_at is not None:
+        raise LicenseConflict("These terms have already been accepted.")
+    licence.accepted_at = utcnow()
+    licence.accepted_by_id = user_id
+    session.flush()
+    audit.record(
+        session,
+        actor_id=user_id,
+        action="license.accept_terms",
+        object_type="license",
+        object_id=licence.id,
+        before={"accepted_at": None},
+        after={
+            "accepted_at": licence.accepted_at.isoformat(),
+            "accepted_by": user_id,
+            "terms": licence.terms.version,
+        },
+    )
+    return licence

@@ -1,0 +1,1 @@
+"""The partner portal: a publisher's licences, feed keys and licensing requests."""
