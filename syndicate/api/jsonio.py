@@ -1,0 +1,235 @@
+"""Reading request bodies and query strings strictly, and writing errors and times.
+
+Every refusal is an :class:`ApiError` rendered in the contract's error shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, g, request
+from werkzeug.wrappers import Response
+
+from syndicate.web.errors import json_error
+
+JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_PER_PAGE = 100
+
+
+class ApiError(Exception):
+    """A refusal with an HTTP status, a message and, for 422, the fields at fault."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+        self.code = code
+
+    def response(self) -> Response:
+        """The JSON error response."""
+        response = json_error(self.status, self.message, self.fields or None, self.code)
+        for name, value in self.headers.items():
+            response.headers[name] = value
+        return response
+
+
+def invalid(fields: Mapping[str, str], message: str | None = None) -> ApiError:
+    """A 422 naming every field at fault."""
+    return ApiError(
+        422, message or "Some fields need another look: " + ", ".join(sorted(fields)), fields
+    )
+
+
+def not_found(what: str = "That") -> ApiError:
+    """A 404: missing, or not the caller's (the two are indistinguishable on purpose)."""
+    return ApiError(404, f"{what} was not found.")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def read_body(kind: str, limit: int) -> None:
+    """Check a request body's size and media type, and parse JSON into ``g.api_json``.
+
+    Runs before any view code: an oversized body gets 413 before it is parsed, a body
+    of the wrong type 415, malformed JSON (or JSON that is not an object) 400.
+    """
+    g.api_json = {}
+    if request.method not in JSON_METHODS:
+        return
+    length = request.content_length
+    if length is not None and length > limit:
+        raise ApiError(413, f"The request body is larger than the limit of {limit:,} bytes.")
+    # One byte of room: a stream without a declared length is cut at the limit, and the
+    # extra byte is how an oversized one shows.
+    request.max_content_length = limit + 1
+    if kind == "multipart":
+        if request.mimetype != "multipart/form-data":
+            raise ApiError(415, "Send this request as multipart/form-data.")
+        return
+    data = request.get_data(cache=True)
+    if len(data) > limit:
+        raise ApiError(413, f"The request body is larger than the limit of {limit:,} bytes.")
+    if not data.strip():
+        return
+    if request.mimetype != "application/json":
+        raise ApiError(415, "Send the request body as application/json.")
+    try:
+        parsed = json.loads(data, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "The request body is not valid JSON.") from exc
+    if not isinstance(parsed, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    g.api_json = parsed
+
+
+def json_body() -> dict[str, Any]:
+    """The parsed JSON object of the current request (``{}`` for an empty body)."""
+    body: dict[str, Any] = g.get("api_json") or {}
+    return body
+
+
+def refuse_unknown(body: Mapping[str, Any], allowed: set[str] | frozenset[str]) -> None:
+    """422 for any field the operation does not know (a typo must not pass silently)."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise invalid(dict.fromkeys(unknown, "Unknown field."))
+
+
+def parse_time(raw: Any, name: str, problems: dict[str, str]) -> datetime | None:
+    """An ISO 8601 time with a zone (``Z`` or an offset), as aware UTC; ``None`` if absent."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        problems[name] = "Give an ISO 8601 time with a zone, e.g. 2026-05-01T09:00:00Z."
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        problems[name] = "Give an ISO 8601 time with a zone, e.g. 2026-05-01T09:00:00Z."
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        problems[name] = "The time needs a zone (Z or an offset such as +02:00)."
+        return None
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """An aware time as ISO 8601 in UTC with ``Z``."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def text_field(
+    body: Mapping[str, Any],
+    name: str,
+    problems: dict[str, str],
+    *,
+    limit: int,
+    default: str = "",
+    required: bool = False,
+) -> str:
+    """A string field, trimmed, within ``limit`` characters."""
+    raw = body.get(name, default)
+    if raw is None:
+        raw = default
+    if not isinstance(raw, str):
+        problems[name] = "Must be text."
+        return default
+    value = raw.strip()
+    if required and not value:
+        problems[name] = "Required."
+    elif len(value) > limit:
+        problems[name] = f"At most {limit:,} characters."
+    return value
+
+
+def bool_field(body: Mapping[str, Any], name: str, problems: dict[str, str], default: bool) -> bool:
+    """A JSON boolean field (``true``/``false`` only)."""
+    raw = body.get(name, default)
+    if not isinstance(raw, bool):
+        problems[name] = "Must be true or false."
+        return default
+    return raw
+
+
+def query_bool(name: str, problems: dict[str, str]) -> bool | None:
+    """A ``true``/``false`` query parameter, or ``None`` when absent."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in {"true", "1", "yes"}:
+        return True
+    if raw.lower() in {"false", "0", "no"}:
+        return False
+    problems[name] = "Use true or false."
+    return None
+
+
+def query_choice(name: str, choices: list[str], problems: dict[str, str]) -> str | None:
+    """A query parameter that must be one of ``choices``, or ``None`` when absent."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        problems[name] = "Choose one of: " + ", ".join(choices)
+        return None
+    return raw
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page asked for."""
+
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        """Rows to skip."""
+        return (self.page - 1) * self.per_page
+
+
+def paging(problems: dict[str, str]) -> Paging:
+    """``page`` (from 1) and ``per_page`` (1 to 100) from the query string."""
+    default = int(current_app.config["SITE_PAGE_SIZE"])
+
+    def number(name: str, fallback: int, high: int) -> int:
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            return fallback
+        if not raw.isdigit() or not 1 <= int(raw) <= high:
+            problems[name] = f"Give a whole number from 1 to {high:,}."
+            return fallback
+        return int(raw)
+
+    return Paging(
+        page=number("page", 1, 100_000), per_page=number("per_page", default, MAX_PER_PAGE)
+    )
+
+
+def page_envelope(items: list[Any], paging: Paging, total: int) -> dict[str, Any]:
+    """A page of results with its position."""
+    return {
+        "items": items,
+        "page": paging.page,
+        "per_page": paging.per_page,
+        "total": total,
+        "pages": max(1, -(-total // paging.per_page)),
+    }
