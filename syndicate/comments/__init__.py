@@ -1,0 +1,1 @@
+"""Reader comments under articles, held for moderation until a commenter is trusted."""
