@@ -92,9 +92,9 @@ def _transition(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(licence)
-        raise LicenseConflict(
-            f"The licence is {licence.status.value}; it cannot be {action.split('.')[-1]}d."
-        )
+        verb = action.split(".")[-1]
+        done = verb + ("ed" if verb.endswith("d") else "d")  # suspended, revoked, resumed
+        raise LicenseConflict(f"The licence is {licence.status.value}; it cannot be {done}.")
     session.refresh(licence)
     audit.record(
         session,

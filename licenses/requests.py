@@ -99,12 +99,15 @@ def _audience(raw: Any, problems: dict[str, str]) -> int:
         return 0
     if isinstance(raw, str):
         cleaned = raw.strip().replace(",", "").replace("_", "")
-        if not cleaned.isdigit():
+        if not cleaned.isascii() or not cleaned.isdigit():
             problems["monthly_audience"] = "Give your monthly audience as a whole number."
+            return 0
+        if len(cleaned) > len(str(MAX_AUDIENCE)):
+            problems["monthly_audience"] = f"At most {MAX_AUDIENCE:,}."
             return 0
         raw = int(cleaned)
     if isinstance(raw, float):
-        if not raw.is_integer():
+        if not raw.is_integer() or abs(raw) > MAX_AUDIENCE:
             problems["monthly_audience"] = "Give your monthly audience as a whole number."
             return 0
         raw = int(raw)

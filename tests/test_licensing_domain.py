@@ -384,3 +384,10 @@ def test_concurrent_approvals_create_one_licence(db) -> None:
             cleanup.execute(delete(User).where(User.publisher_id.in_(publisher_ids)))
             cleanup.execute(delete(Publisher).where(Publisher.id.in_(publisher_ids)))
         database.dispose()
+
+
+@pytest.mark.parametrize("audience", ["9" * 5000, "١٢٣", 1e300, float("nan"), float("inf")])
+def test_absurd_audiences_are_refused_not_crashing(session, audience) -> None:
+    with pytest.raises(RequestInvalid) as info:
+        validate_request(session, application(monthly_audience=audience))
+    assert "monthly_audience" in info.value.fields

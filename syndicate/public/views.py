@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from werkzeug.wrappers import Response as BaseResponse
 
 from feeds.public import ATOM_MEDIA_TYPE, RSS_MEDIA_TYPE, atom_bytes, rss_bytes
+from syndicate.comments.services import comments_open, public_thread
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import is_public
 from syndicate.orm import utcnow
@@ -115,6 +116,8 @@ def article(slug: str) -> BaseResponse:
         attribution=config["SITE_ATTRIBUTION"].format(
             licensing_email=config["SITE_LICENSING_EMAIL"]
         ),
+        thread=public_thread(db_session(), story.id),
+        comments_open=comments_open(story, now, int(config["COMMENTS_CLOSE_AFTER_DAYS"])),
     )
 
 
@@ -176,3 +179,7 @@ def feed_rss() -> BaseResponse:
 def feed_atom() -> BaseResponse:
     """The public Atom feed: the newest 50 stories as summaries."""
     return _feed("public.feed_atom", atom_bytes, ATOM_MEDIA_TYPE)
+
+
+# The application form registers its routes on this blueprint.
+from syndicate.public import apply as _apply  # noqa: E402, F401

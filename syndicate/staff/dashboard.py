@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template
 from sqlalchemy import func, select
 
+from licenses.queries import ending_soon_count, waiting_count
 from syndicate.content.models import Article, Image
 from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
@@ -13,13 +16,15 @@ from syndicate.staff.permissions import CONSOLE_VIEW, requires
 from syndicate.web.db import db_session
 
 RECENT = 8
+ENDING_SOON = timedelta(days=30)
 
 
 @bp.route("/")
 @requires(CONSOLE_VIEW)
 def dashboard() -> str:
-    """Counts of articles by status, the latest edits and the latest uploads."""
+    """Counts of articles by status and of licensing work, the latest edits and uploads."""
     session = db_session()
+    now = utcnow()
     recent_articles = session.scalars(
         select(Article).order_by(Article.updated_at.desc(), Article.id.desc()).limit(RECENT)
     )
@@ -28,7 +33,9 @@ def dashboard() -> str:
     )
     return render_template(
         "staff/dashboard.html",
-        counts=status_counts(session, utcnow()),
+        counts=status_counts(session, now),
+        requests_waiting=waiting_count(session),
+        licences_ending=ending_soon_count(session, ENDING_SOON, now),
         image_count=session.scalar(select(func.count(Image.id))) or 0,
         recent_articles=list(recent_articles),
         recent_images=list(recent_images),

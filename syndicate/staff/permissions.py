@@ -19,6 +19,15 @@ ARTICLE_CORRECT = "article:correct"
 IMAGE_VIEW = "image:view"
 IMAGE_UPLOAD = "image:upload"
 IMAGE_EDIT = "image:edit"
+COMMENT_VIEW = "comment:view"
+COMMENT_MODERATE = "comment:moderate"
+LICENSE_REQUEST_VIEW = "license-request:view"
+LICENSE_REQUEST_DECIDE = "license-request:decide"
+LICENSE_VIEW = "license:view"
+LICENSE_MANAGE = "license:manage"
+PUBLISHER_VIEW = "publisher:view"
+FEED_KEY_REVOKE = "feed-key:revoke"
+AUDIT_VIEW = "audit:view"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -30,6 +39,15 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         IMAGE_VIEW,
         IMAGE_UPLOAD,
         IMAGE_EDIT,
+        COMMENT_VIEW,
+        COMMENT_MODERATE,
+        LICENSE_REQUEST_VIEW,
+        LICENSE_REQUEST_DECIDE,
+        LICENSE_VIEW,
+        LICENSE_MANAGE,
+        PUBLISHER_VIEW,
+        FEED_KEY_REVOKE,
+        AUDIT_VIEW,
     }
 )
 
@@ -40,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 PERMISSION_ATTRIBUTE = "_staff_permission"
+FRESH_ATTRIBUTE = "_staff_fresh_login"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,13 +75,17 @@ def has_permission(user: User, permission: str) -> bool:
     return permission in permissions_for(user)
 
 
-def requires(permission: str) -> Callable[[F], F]:
-    """Declare the permission a console view needs (checked by the blueprint's hook)."""
+def requires(permission: str, *, fresh: bool = False) -> Callable[[F], F]:
+    """Declare the permission a console view needs (checked by the blueprint's hook).
+
+    ``fresh=True`` also asks for a recent password sign-in (decisions, licence changes).
+    """
     if permission not in ALL_PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
     def mark(view: F) -> F:
         setattr(view, PERMISSION_ATTRIBUTE, permission)
+        setattr(view, FRESH_ATTRIBUTE, fresh)
         return view
 
     return mark
@@ -71,3 +94,8 @@ def requires(permission: str) -> Callable[[F], F]:
 def required_permission(view: Callable[..., Any] | None) -> str | None:
     """The permission declared on ``view`` with :func:`requires`, if any."""
     return getattr(view, PERMISSION_ATTRIBUTE, None)
+
+
+def requires_fresh_login(view: Callable[..., Any] | None) -> bool:
+    """Whether ``view`` was declared with ``fresh=True``."""
+    return bool(getattr(view, FRESH_ATTRIBUTE, False))

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
-from syndicate.staff import article_images, articles, dashboard, images
+from syndicate.staff import (
+    article_images,
+    articles,
+    audit_log,
+    comments,
+    dashboard,
+    images,
+    licences,
+    license_requests,
+    licensing_display,
+    publishers,
+    reauth,
+)
 from syndicate.staff.blueprint import bp
 
-__all__ = ["article_images", "articles", "bp", "dashboard", "images"]
+__all__ = [
+    "article_images",
+    "articles",
+    "audit_log",
+    "bp",
+    "comments",
+    "dashboard",
+    "images",
+    "licences",
+    "license_requests",
+    "licensing_display",
+    "publishers",
+    "reauth",
+]

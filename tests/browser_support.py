@@ -1,0 +1,176 @@
+"""Shared start-up code for browser tests: a demo instance served on a free port, Chromium.
+
+Debian's Chromium is driven by Playwright; a downloaded browser is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def syndicate_command() -> list[str]:
+    """The ``syndicate`` console script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "syndicate"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from syndicate.cli import main; main()"]
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
+    """GET ``url``; return the status and the body as text."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8", "replace")
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll ``url`` until it answers, the server dies, or 60 seconds pass."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if fetch(url, timeout=2)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"the server did not answer in time:\n{log.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a gunicorn master and its workers, gracefully first."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@dataclass
+class DemoSite:
+    """A running demo instance."""
+
+    base_url: str
+    instance: Path
+
+    def credentials(self) -> dict[str, str]:
+        """The demo accounts' e-mail → password pairs, as ``syndicate demo`` kept them."""
+        pairs = {}
+        for line in (self.instance / "demo-credentials.txt").read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 2 and not line.startswith("#"):
+                pairs[parts[0]] = parts[1]
+        return pairs
+
+
+@contextmanager
+def serve_demo(instance: Path) -> Iterator[DemoSite]:
+    """Migrate an SQLite instance in ``instance``, load the demo content, and serve it."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SYNDICATE_") or key == "SYNDICATE_TEST_ARTIFACTS"
+    }
+    env.update(
+        SYNDICATE_INSTANCE_PATH=str(instance),
+        SYNDICATE_DATABASE_URL=f"sqlite:///{instance / 'syndicate.db'}",
+    )
+    command = syndicate_command()
+    for step in (["db", "upgrade"], ["demo"]):
+        result = subprocess.run(
+            [*command, *step], env=env, capture_output=True, text=True, timeout=600, check=False
+        )
+        assert result.returncode == 0, f"syndicate {' '.join(step)} failed:\n{result.stderr}"
+    port = free_port()
+    log = instance / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base_url + "/", process, log)
+        yield DemoSite(base_url=base_url, instance=instance)
+    finally:
+        stop(process)
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, launched by Playwright (skipped when it is missing)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI installs the Debian package chromium")
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class PageProblems:
+    """Collects script errors, console errors and failed loads of a page."""
+
+    def __init__(self, page: Any, allowed_statuses: tuple[int, ...] = ()) -> None:
+        self.errors: list[str] = []
+        self.allowed = allowed_statuses
+        page.on("pageerror", lambda exc: self.errors.append(f"script error: {exc}"))
+        page.on("console", self._console)
+        page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(f"console: {message.text}")
+
+    def _response(self, response: Any) -> None:
+        if (
+            response.status >= 400
+            and response.status not in self.allowed
+            and not response.url.endswith("/favicon.ico")
+        ):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
