@@ -45,3 +45,33 @@ class FeedMeta:
     author: str = ""
     rights: str = ""
     generator: str = "Syndicate"
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """A photo a partner may receive with an item, with its credit and copyright."""
+
+    url: str
+    media_type: str
+    width: int
+    height: int
+    credit: str
+    copyright: str
+    caption: str = ""
+    copyright_url: str = ""
+    byte_size: int = 0
+
+
+@dataclass(frozen=True)
+class PartnerItem:
+    """One full-text item for a partner: the summary item plus body, rights and photos.
+
+    ``content_html`` is complete and safe HTML (figures, credits, attribution, tracking
+    image); ``rights`` is the plain-text rights statement; ``license_url`` the terms.
+    """
+
+    item: FeedItem
+    content_html: str
+    rights: str
+    license_url: str
+    media: tuple[MediaItem, ...] = ()

@@ -189,3 +189,16 @@ def make_partner(session: Session, **kw: Any) -> User:
     """A partner user of a new publisher (publisher fields from ``kw``)."""
     publisher = make_publisher(session, **kw)
     return make_user(session, role=Role.PARTNER, publisher_slug=publisher.slug)
+
+
+def make_feed_partner(session: Session, **kw: Any) -> tuple[Publisher, str]:
+    """An active publisher with a licence in force (``kw`` go to the licence) and a feed key.
+
+    Returns the publisher and the key's secret.
+    """
+    from licenses.keys import create_feed_key
+
+    publisher = make_publisher(session)
+    make_licence(session, publisher, **kw)
+    _key, secret = create_feed_key(session, publisher, actor_id=None)
+    return publisher, secret

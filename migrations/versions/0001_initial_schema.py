@@ -36,6 +36,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("slug", name=op.f("uq_authors_slug")),
     )
     op.create_table(
+        "commenters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("identity", sa.String(length=64), nullable=False),
+        sa.Column("approved", sa.Boolean(), nullable=False),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commenters")),
+        sa.UniqueConstraint("identity", name=op.f("uq_commenters_identity")),
+    )
+    op.create_table(
+        "feed_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_state")),
+    )
+    op.create_table(
         "images",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("storage_key", sa.String(length=200), nullable=False),
@@ -420,6 +439,72 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_events_object", ["object_type", "object_id"], unique=False)
 
     op.create_table(
+        "comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("commenter_id", sa.Integer(), nullable=False),
+        sa.Column("author_name", sa.String(length=80), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "held",
+                "approved",
+                "spam",
+                "deleted",
+                name="commentstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("client_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("moderated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("moderated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_comments_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["commenter_id"],
+            ["commenters.id"],
+            name=op.f("fk_comments_commenter_id_commenters"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["moderated_by_id"],
+            ["users.id"],
+            name=op.f("fk_comments_moderated_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["comments.id"],
+            name=op.f("fk_comments_parent_id_comments"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
+    )
+    with op.batch_alter_table("comments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_comments_article_status_created",
+            ["article_id", "status", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_comments_commenter_id"), ["commenter_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_comments_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index("ix_comments_status_created", ["status", "created_at"], unique=False)
+
+    op.create_table(
         "corrections",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
@@ -564,6 +649,40 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "pickup_views",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("referrer_host", sa.String(length=253), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_pickup_views_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_pickup_views_publisher_id_publishers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pickup_views")),
+        sa.UniqueConstraint(
+            "article_id",
+            "publisher_id",
+            "day",
+            "referrer_host",
+            name=op.f("uq_pickup_views_article_id"),
+        ),
+    )
+    with op.batch_alter_table("pickup_views", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_pickup_views_publisher_id_day", ["publisher_id", "day"], unique=False
+        )
+
+    op.create_table(
         "licenses",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("publisher_id", sa.Integer(), nullable=False),
@@ -657,6 +776,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_licenses_ends_at"))
 
     op.drop_table("licenses")
+    with op.batch_alter_table("pickup_views", schema=None) as batch_op:
+        batch_op.drop_index("ix_pickup_views_publisher_id_day")
+
+    op.drop_table("pickup_views")
     with op.batch_alter_table("license_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_license_requests_status_created_at")
         batch_op.drop_index(batch_op.f("ix_license_requests_publisher_id"))
@@ -672,6 +795,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_corrections_article_id"))
 
     op.drop_table("corrections")
+    with op.batch_alter_table("comments", schema=None) as batch_op:
+        batch_op.drop_index("ix_comments_status_created")
+        batch_op.drop_index(batch_op.f("ix_comments_parent_id"))
+        batch_op.drop_index(batch_op.f("ix_comments_commenter_id"))
+        batch_op.drop_index("ix_comments_article_status_created")
+
+    op.drop_table("comments")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_object")
         batch_op.drop_index(batch_op.f("ix_audit_events_actor_id"))
@@ -719,4 +849,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_images_sha256"))
 
     op.drop_table("images")
+    op.drop_table("feed_state")
+    op.drop_table("commenters")
     op.drop_table("authors")

@@ -1,0 +1,639 @@
+"""Partner feed throughput and render time, against a floor that serves the same bytes.
+
+For each database (SQLite and PostgreSQL) and archive size (1,000 and 100,000 articles,
+with 200 partners holding licences of mixed scopes and one key each), it bulk-loads a
+fresh database with SQLAlchemy core inserts, serves it with ``syndicate serve --workers 2``,
+fetches one partner's RSS feed, and starts a floor server (``feeds_floor.py`` under gunicorn
+with the same settings) returning those bytes and headers pre-rendered. With wrk it prints:
+
+* warm partner feed requests/s (cache hit: key, licences and version checked) and its ratio
+  to the floor (target ≥ 0.8);
+* conditional requests (``If-None-Match`` → 304) and the ratio to the floor's 304 (≥ 0.8);
+* a cold render of 50 full items: one request timed in-process with the feed cache
+  emptied first, median of several (target ≤ 30 ms);
+* p50 latency at 100,000 articles over p50 at 1,000 (target ≤ 1.2).
+
+Everything runs on loopback; servers and scratch databases are removed at the end, on
+errors and interruptions too. ``.venv/bin/python bench/feeds.py --help`` for options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+# This file is named like the project's ``feeds`` package: look for packages from the
+# project root, never from this directory.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
+sys.path.insert(0, str(BENCH_DIR.parent))
+BIN = Path(sys.executable).parent
+BATCH = 5_000
+WORDS = [
+    "harbour",
+    "council",
+    "ferry",
+    "river",
+    "valley",
+    "school",
+    "budget",
+    "hearing",
+    "mayor",
+    "tide",
+    "bridge",
+    "workers",
+    "union",
+    "clinic",
+    "nurses",
+    "drought",
+    "orchard",
+    "village",
+    "archive",
+    "court",
+    "witness",
+    "ledger",
+    "audit",
+    "tenants",
+    "landlord",
+    "rent",
+    "winter",
+    "storm",
+    "grid",
+    "transit",
+    "rail",
+    "station",
+    "library",
+    "museum",
+    "fishermen",
+    "quota",
+    "license",
+    "permit",
+    "inspector",
+    "report",
+    "survey",
+]
+SECTIONS = ["rivers", "courts", "schools", "health", "housing", "transit"]
+RIGHTS = ["staff", "public_domain", "creative_commons", "handout", "agency", "partner"]
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(9, 18))]
+    return " ".join(words).capitalize() + "."
+
+
+def _body(rng: random.Random) -> str:
+    paragraphs = []
+    for n in range(7):
+        if n == 3:
+            paragraphs.append(f"<h2>{_sentence(rng)[:40]}</h2>")
+        text = " ".join(_sentence(rng) for _ in range(3))
+        paragraphs.append(f"<p>{text}</p>")
+    return "\n".join(paragraphs)
+
+
+def load_data(url: str, articles: int, partners: int) -> dict[str, Any]:
+    """Fill a migrated database quickly with core inserts; return a partner's key."""
+    from sqlalchemy import insert, text
+
+    from licenses.keys import FEED_KEY_PREFIX, key_digest
+    from licenses.models import FeedKey, License, Publisher, TermsVersion
+    from syndicate.content.models import (
+        Article,
+        ArticleImage,
+        Author,
+        Correction,
+        Image,
+        Section,
+        Tag,
+        article_authors,
+        article_tags,
+    )
+    from syndicate.database import Database
+
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    database = Database(url)
+    bodies = [_body(rng) for _ in range(64)]
+    with database.engine.begin() as conn:
+        conn.execute(
+            insert(Section.__table__),
+            [
+                {"id": i + 1, "slug": s, "name": s.title(), "position": i}
+                for i, s in enumerate(SECTIONS)
+            ],
+        )
+        conn.execute(
+            insert(Author.__table__),
+            [{"id": i, "slug": f"author-{i}", "name": f"Reporter {i} Vale"} for i in range(1, 41)],
+        )
+        conn.execute(
+            insert(Tag.__table__),
+            [{"id": i, "slug": f"tag-{i}", "name": f"Topic {i}"} for i in range(1, 31)],
+        )
+        images = []
+        for i in range(1, 121):
+            rights = RIGHTS[i % len(RIGHTS)]
+            digest = hashlib.sha256(str(i).encode()).hexdigest()
+            images.append(
+                {
+                    "id": i,
+                    "storage_key": f"images/{digest[:2]}/{digest}.jpg",
+                    "sha256": digest,
+                    "media_type": "image/jpeg",
+                    "width": 1600,
+                    "height": 1067,
+                    "byte_size": 240_000 + i,
+                    "alt_text": f"Scene {i} on the waterfront",
+                    "caption": _sentence(rng),
+                    "creator": f"Photographer {i}",
+                    "organization": "Harbour Light"
+                    if rights != "public_domain"
+                    else "County Parks Office",
+                    "rights_class": rights,
+                    "license_url": "https://creativecommons.org/licenses/by/4.0/"
+                    if rights == "creative_commons"
+                    else "",
+                    "partner_allowed": i % 11 != 0,
+                    "partner_allowed_until": now + timedelta(days=30 + i) if i % 7 == 0 else None,
+                }
+            )
+        conn.execute(insert(Image.__table__), images)
+        conn.execute(
+            insert(TermsVersion.__table__),
+            [
+                {
+                    "id": 1,
+                    "version": "2026-1",
+                    "title": "Standard terms",
+                    "body": "Terms.",
+                    "is_current": True,
+                }
+            ],
+        )
+        for start in range(0, articles, BATCH):
+            rows, authors, tags, links = [], [], [], []
+            for i in range(start + 1, min(articles, start + BATCH) + 1):
+                released = now - timedelta(minutes=i)
+                status = "scheduled" if i % 500 == 0 else "published"
+                if status == "scheduled":
+                    released = now + timedelta(days=2, minutes=i)
+                rows.append(
+                    {
+                        "id": i,
+                        "slug": f"story-{i}",
+                        "headline": _sentence(rng)[:120],
+                        "dek": _sentence(rng),
+                        "body_format": "html",
+                        "body_source": "",
+                        "body_html": bodies[i % len(bodies)],
+                        "dateline": "PORT ELLERY",
+                        "section_id": i % len(SECTIONS) + 1,
+                        "status": status,
+                        "released_at": released,
+                        "first_published_at": released,
+                        "content_updated_at": released,
+                        "syndication": "do_not_syndicate" if i % 13 == 0 else "syndicate",
+                    }
+                )
+                authors.append({"article_id": i, "author_id": i % 40 + 1, "position": 0})
+                if i % 3 == 0:
+                    authors.append({"article_id": i, "author_id": (i + 7) % 40 + 1, "position": 1})
+                tags.append({"article_id": i, "tag_id": i % 30 + 1})
+                tags.append({"article_id": i, "tag_id": (i + 11) % 30 + 1})
+                links.append(
+                    {"article_id": i, "image_id": i % 120 + 1, "role": "lead", "position": 0}
+                )
+                links.append(
+                    {
+                        "article_id": i,
+                        "image_id": (i + 37) % 120 + 1,
+                        "role": "inline",
+                        "position": 1,
+                    }
+                )
+                links.append(
+                    {
+                        "article_id": i,
+                        "image_id": (i + 71) % 120 + 1,
+                        "role": "inline",
+                        "position": 2,
+                    }
+                )
+            conn.execute(insert(Article.__table__), rows)
+            conn.execute(insert(article_authors), authors)
+            conn.execute(insert(article_tags), tags)
+            conn.execute(insert(ArticleImage.__table__), links)
+        conn.execute(
+            insert(Correction.__table__),
+            [
+                {"article_id": i, "note": "An earlier version misspelled a name."}
+                for i in range(5, articles, 40)
+            ],
+        )
+        keys: list[str] = []
+        publishers, licences, feed_keys = [], [], []
+        for p in range(1, partners + 1):
+            publishers.append(
+                {"id": p, "slug": f"outlet-{p}", "name": f"Outlet {p} Courier", "status": "active"}
+            )
+            kind = ("all", "sections", "article")[p % 3]
+            licences.append(
+                {
+                    "id": p,
+                    "publisher_id": p,
+                    "scope_kind": kind,
+                    "scope_sections": [SECTIONS[p % 6], SECTIONS[(p + 2) % 6]]
+                    if kind == "sections"
+                    else [],
+                    "scope_article_id": (p * 17) % articles + 1 if kind == "article" else None,
+                    "terms_version_id": 1,
+                    "starts_at": now - timedelta(days=1),
+                    "status": "active",
+                }
+            )
+            secret = FEED_KEY_PREFIX + secrets.token_urlsafe(32)
+            keys.append(secret)
+            feed_keys.append(
+                {"id": p, "publisher_id": p, "prefix": secret[:16], "digest": key_digest(secret)}
+            )
+        conn.execute(insert(Publisher.__table__), publishers)
+        conn.execute(insert(License.__table__), licences)
+        conn.execute(insert(FeedKey.__table__), feed_keys)
+        conn.execute(text("ANALYZE"))
+    database.dispose()
+    # Partner 3 holds an "all" licence: the busiest kind of feed.
+    return {"key": keys[2], "keys": keys}
+
+
+# ----------------------------------------------------------------------------- servers
+
+
+class Servers:
+    """Processes started by the benchmark, each in its own group, all stopped at the end."""
+
+    def __init__(self) -> None:
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+        """Start ``command`` with its output in ``log``."""
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.processes.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[bytes]) -> None:
+        """Stop one server and its workers."""
+        if process.poll() is None:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if process in self.processes:
+            self.processes.remove(process)
+
+    def stop_all(self) -> None:
+        """Stop everything still running."""
+        for process in list(self.processes):
+            self.stop(process)
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_ready(url: str, timeout: float = 60) -> None:
+    """Wait until ``url`` answers at all."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError as error:
+            error.close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def fetch(url: str, headers: dict[str, str]) -> tuple[bytes, list[tuple[str, str]]]:
+    """GET ``url``; the raw (possibly compressed) body and the response headers."""
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read(), list(response.headers.items())
+
+
+# ----------------------------------------------------------------------------- load
+
+
+@dataclass
+class Measured:
+    """wrk's figures for one target."""
+
+    rps: float
+    p50_ms: float
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, headers: dict[str, str], args: argparse.Namespace, duration: float) -> Measured:
+    """Run wrk against ``url`` and read requests/s and the median latency."""
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    median = re.search(r"50%\s+([\d.]+\w+)", output)
+    if rate is None or median is None or "Non-2xx or 3xx responses" in output:
+        raise RuntimeError(f"unexpected answers while measuring {url}:\n{output}")
+    rps = float(rate.group(1))
+    p50 = _ms(median.group(1))
+    return Measured(rps, p50)
+
+
+def measure(url: str, headers: dict[str, str], args: argparse.Namespace) -> Measured:
+    """Warm up briefly, then measure."""
+    wrk(url, headers, args, min(2.0, args.duration))
+    return wrk(url, headers, args, args.duration)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+@contextmanager
+def scratch_database(kind: str, workdir: Path, pg_url: str) -> Iterator[str]:
+    """A fresh, migrated database, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from syndicate.migrate import upgrade
+
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = make_url(pg_url).set(drivername="postgresql+psycopg")
+    name = f"syndicate_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = base.set(database=name).render_as_string(hide_password=False)
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def cold_render_ms(url: str, key: str, runs: int, workdir: Path) -> float:
+    """Median time of one feed request with the feed cache emptied first, in-process."""
+    os.environ["SYNDICATE_INSTANCE_PATH"] = str(workdir / "instance")
+    from syndicate.app import create_app
+    from syndicate.syndication.views import feed_cache
+
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret"})
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/feeds/partner.rss", headers=headers).status_code == 200
+    times = []
+    for _ in range(runs):
+        feed_cache(app).clear()
+        started = time.perf_counter()
+        response = client.get("/feeds/partner.rss", headers=headers)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    app.extensions["syndicate.db"].dispose()
+    return statistics.median(times)
+
+
+@dataclass
+class Setting:
+    """Figures for one database and archive size."""
+
+    database: str
+    articles: int
+    items: int
+    feed_bytes: int
+    warm: Measured
+    floor: Measured
+    not_modified: Measured
+    floor_not_modified: Measured
+    cold_ms: float
+    load_seconds: float
+
+
+def run_setting(
+    kind: str, articles: int, args: argparse.Namespace, workdir: Path, servers: Servers
+) -> Setting:
+    """Load, serve, measure and clean up one setting."""
+    with scratch_database(kind, workdir, args.postgres_url) as url:
+        started = time.monotonic()
+        data = load_data(url, articles, args.partners)
+        load_seconds = time.monotonic() - started
+        key = data["key"]
+        port = free_port()
+        env = {
+            **os.environ,
+            "SYNDICATE_DATABASE_URL": url,
+            "SYNDICATE_INSTANCE_PATH": str(workdir / "instance"),
+            "SYNDICATE_SECRET_KEY": "bench-secret",
+        }
+        app_server = servers.start(
+            [
+                str(BIN / "syndicate"),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--no-access-log",
+            ],
+            env,
+            workdir / f"serve-{kind}-{articles}.log",
+        )
+        floor_server = None
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base + "/feeds/public.rss")
+            feed_url = base + "/feeds/partner.rss"
+            headers = {"Authorization": f"Bearer {key}", "Accept-Encoding": "gzip"}
+            body, response_headers = fetch(feed_url, headers)
+            kept = [
+                (n, v)
+                for n, v in response_headers
+                if n.lower() not in ("content-length", "date", "server", "connection")
+            ]
+            etag = dict(response_headers)["ETag"]
+            (workdir / "floor.body").write_bytes(body)
+            (workdir / "floor.headers").write_text("\n".join(f"{n}: {v}" for n, v in kept))
+            import gzip
+
+            items = gzip.decompress(body).count(b"<item>")
+            floor_port = free_port()
+            floor_server = servers.start(
+                [
+                    str(BIN / "gunicorn"),
+                    "--bind",
+                    f"127.0.0.1:{floor_port}",
+                    "--workers",
+                    "2",
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "--chdir",
+                    str(BENCH_DIR),
+                    "feeds_floor:app",
+                ],
+                {
+                    **os.environ,
+                    "BENCH_FLOOR_BODY": str(workdir / "floor.body"),
+                    "BENCH_FLOOR_HEADERS": str(workdir / "floor.headers"),
+                },
+                workdir / "floor.log",
+            )
+            floor_url = f"http://127.0.0.1:{floor_port}/feeds/partner.rss"
+            wait_ready(floor_url)
+            conditional = {**headers, "If-None-Match": etag}
+            warm = measure(feed_url, headers, args)
+            floor = measure(floor_url, headers, args)
+            not_modified = measure(feed_url, conditional, args)
+            floor_not_modified = measure(floor_url, conditional, args)
+        finally:
+            servers.stop(app_server)
+            if floor_server is not None:
+                servers.stop(floor_server)
+        cold = cold_render_ms(url, key, args.cold_runs, workdir)
+        return Setting(
+            kind,
+            articles,
+            items,
+            len(body),
+            warm,
+            floor,
+            not_modified,
+            floor_not_modified,
+            cold,
+            load_seconds,
+        )
+
+
+def report(settings: list[Setting], args: argparse.Namespace) -> None:
+    """Print every figure and ratio."""
+    print(
+        f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
+        f"{args.partners} partners, partner RSS with gzip, gunicorn 2 workers × 4 threads\n"
+    )
+    header = (
+        f"{'database':<11}{'articles':>9}{'items':>6}{'load s':>8}"
+        f"{'warm r/s':>10}{'floor r/s':>10}{'ratio':>7}"
+        f"{'304 r/s':>10}{'floor 304':>10}{'ratio':>7}{'p50 ms':>8}{'cold ms':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for s in settings:
+        print(
+            f"{s.database:<11}{s.articles:>9}{s.items:>6}{s.load_seconds:>8.1f}"
+            f"{s.warm.rps:>10.0f}{s.floor.rps:>10.0f}{s.warm.rps / s.floor.rps:>7.2f}"
+            f"{s.not_modified.rps:>10.0f}{s.floor_not_modified.rps:>10.0f}"
+            f"{s.not_modified.rps / s.floor_not_modified.rps:>7.2f}"
+            f"{s.warm.p50_ms:>8.2f}{s.cold_ms:>9.1f}"
+        )
+    print()
+    for kind in dict.fromkeys(s.database for s in settings):
+        rows = sorted((s for s in settings if s.database == kind), key=lambda s: s.articles)
+        if len(rows) >= 2:
+            small, large = rows[0], rows[-1]
+            print(
+                f"{kind}: p50 at {large.articles:,} / p50 at {small.articles:,} articles = "
+                f"{large.warm.p50_ms / small.warm.p50_ms:.2f} (warm), "
+                f"cold render {large.cold_ms / small.cold_ms:.2f}"
+            )
+    print(
+        "\ntargets: warm ≥ 0.8 × floor, 304 ≥ 0.8 × floor 304, cold render ≤ 30 ms, p50 ratio ≤ 1.2"
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--partners", type=int, default=200)
+    parser.add_argument("--sizes", default="1000,100000", help="article counts, comma-separated")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--cold-runs", type=int, default=15, help="cold renders timed (median)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every setting and print the report."""
+    args = parse_args(argv)
+    if not shutil.which("wrk"):
+        print("wrk is not installed (Debian package `wrk`); it is needed for this benchmark.")
+        return 2
+    servers = Servers()
+    previous: Callable[..., Any] | int | None = signal.getsignal(signal.SIGTERM)
+
+    def _stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    settings: list[Setting] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="syndicate-bench-feeds-") as tmp:
+            for kind in args.databases.split(","):
+                for size in (int(n) for n in args.sizes.split(",")):
+                    print(f"{kind}, {size:,} articles …", flush=True)
+                    settings.append(run_setting(kind, size, args, Path(tmp), servers))
+    finally:
+        servers.stop_all()
+        signal.signal(signal.SIGTERM, previous)  # type: ignore[arg-type]
+    report(settings, args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The tracking image in partners' copies: opaque signed tokens and view counting.
+
+A token names one (publisher, article) pair. It is a short MAC of the pair followed by
+the pair masked with a key stream derived from that MAC, so it reveals no ids and
+cannot be forged or altered without the secret key. Views are counted per article,
+publisher, day and referring host (the host only: no personal data), with one upsert.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import struct
+from datetime import date
+from urllib.parse import urlsplit
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+
+from syndicate.syndication.models import PickupView
+
+MAC_BYTES = 10
+_PAIR = struct.Struct(">II")
+# A transparent 1×1 GIF.
+TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+class PixelSigner:
+    """Makes and reads tracking tokens with keys derived from the application secret."""
+
+    def __init__(self, secret_key: str) -> None:
+        root = secret_key.encode()
+        self._mac_key = hmac.new(root, b"syndicate.pixel.mac", hashlib.sha256).digest()
+        self._mask_key = hmac.new(root, b"syndicate.pixel.mask", hashlib.sha256).digest()
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self._mac_key, payload, hashlib.sha256).digest()[:MAC_BYTES]
+
+    def _mask(self, mac: bytes) -> bytes:
+        return hmac.new(self._mask_key, mac, hashlib.sha256).digest()[: _PAIR.size]
+
+    def token(self, publisher_id: int, article_id: int) -> str:
+        """The opaque token for ``publisher_id``'s copy of ``article_id``."""
+        payload = _PAIR.pack(publisher_id, article_id)
+        mac = self._mac(payload)
+        masked = bytes(a ^ b for a, b in zip(payload, self._mask(mac), strict=True))
+        return base64.urlsafe_b64encode(mac + masked).decode().rstrip("=")
+
+    def read(self, token: str) -> tuple[int, int] | None:
+        """``(publisher_id, article_id)`` from a genuine token, else ``None``."""
+        if len(token) > 64:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) != MAC_BYTES + _PAIR.size:
+            return None
+        mac, masked = raw[:MAC_BYTES], raw[MAC_BYTES:]
+        payload = bytes(a ^ b for a, b in zip(masked, self._mask(mac), strict=True))
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        publisher_id, article_id = _PAIR.unpack(payload)
+        return publisher_id, article_id
+
+
+def referrer_host(referrer: str) -> str:
+    """The host of a ``Referer`` header, lower case, or ``""``; never the path or query."""
+    if not referrer:
+        return ""
+    try:
+        host = urlsplit(referrer).hostname or ""
+    except ValueError:
+        return ""
+    return host.lower()[:253]
+
+
+def record_view(
+    connection: Connection, *, publisher_id: int, article_id: int, day: date, host: str
+) -> None:
+    """Count one view with a single insert-or-increment statement."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(PickupView).values(
+        publisher_id=publisher_id, article_id=article_id, day=day, referrer_host=host, count=1
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[
+            PickupView.article_id,
+            PickupView.publisher_id,
+            PickupView.day,
+            PickupView.referrer_host,
+        ],
+        set_={"count": PickupView.count + 1},
+    )
+    connection.execute(stmt)

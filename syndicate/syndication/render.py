@@ -1,0 +1,141 @@
+"""Render one partner's feed: scope, query, item preparation, bytes and validators.
+
+No Flask here: the view passes plain settings and URL prefixes, so the benchmark can
+time a cold render in-process with exactly the code that serves requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from feeds import jsonfeed, partner
+from feeds.http import representation
+from feeds.items import FeedMeta, PartnerItem
+from licenses.coverage import Coverage
+from syndicate.syndication import query
+from syndicate.syndication.cache import CachedFeed
+from syndicate.syndication.pixel import PixelSigner
+from syndicate.syndication.prepare import PartnerContext, next_photo_change, partner_item
+from syndicate.syndication.version import ContentVersion
+
+RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
+ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+JSON_MEDIA_TYPE = "application/feed+json; charset=utf-8"
+# An empty feed still needs a fixed date, or its bytes would change on every render.
+EMPTY_FEED_UPDATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+Renderer = Callable[[FeedMeta, Sequence[PartnerItem], int, str], bytes]
+
+
+def _rss(meta: FeedMeta, items: Sequence[PartnerItem], ttl: int, hub: str) -> bytes:
+    return partner.rss_bytes(meta, items, ttl=ttl, hub_url=hub)
+
+
+def _atom(meta: FeedMeta, items: Sequence[PartnerItem], ttl: int, hub: str) -> bytes:
+    return partner.atom_bytes(meta, items, ttl=ttl, hub_url=hub)
+
+
+def _json(meta: FeedMeta, items: Sequence[PartnerItem], ttl: int, hub: str) -> bytes:
+    return jsonfeed.json_bytes(meta, items, hub_url=hub)
+
+
+FORMATS: dict[str, tuple[str, Renderer]] = {
+    "rss": (RSS_MEDIA_TYPE, _rss),
+    "atom": (ATOM_MEDIA_TYPE, _atom),
+    "json": (JSON_MEDIA_TYPE, _json),
+}
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """Site-wide values a partner feed needs, from the configuration and the URL map."""
+
+    site_name: str
+    base_url: str
+    attribution: str
+    items: int
+    ttl_minutes: int
+    hub_url: str
+    home_url: str
+    license_url: str
+    article_url_prefix: str
+    media_url_prefix: str
+    pixel_url_prefix: str
+    self_urls: dict[str, str]
+
+
+def scope_signature(coverage: Coverage) -> tuple[Any, ...]:
+    """What a feed's content depends on in a publisher's licences."""
+    return (
+        coverage.everything,
+        tuple(sorted(coverage.section_slugs)),
+        tuple(sorted(coverage.article_ids)),
+        coverage.embargo_entitled,
+    )
+
+
+def render_partner_feed(
+    session: Session,
+    *,
+    publisher_id: int,
+    publisher_name: str,
+    coverage: Coverage,
+    fmt: str,
+    now: datetime,
+    version: ContentVersion,
+    settings: FeedSettings,
+    signer: PixelSigner,
+) -> CachedFeed:
+    """Query, prepare and render one partner feed; the result says until when it holds."""
+    media_type, render = FORMATS[fmt]
+    ids = query.partner_article_ids(session, coverage, now, settings.items)
+    articles = query.load_articles(session, ids)
+    ctx = PartnerContext(
+        base_url=settings.base_url,
+        site_name=settings.site_name,
+        attribution=settings.attribution,
+        license_url=settings.license_url,
+        publisher_id=publisher_id,
+        article_url=lambda slug: settings.article_url_prefix + slug,
+        media_url=lambda key: settings.media_url_prefix + key,
+        pixel_url=lambda pub, art: settings.pixel_url_prefix + signer.token(pub, art) + ".gif",
+    )
+    items = [partner_item(article, ctx, now) for article in articles]
+    newest = max((item.item.updated for item in items), default=EMPTY_FEED_UPDATED)
+    meta = FeedMeta(
+        id=settings.self_urls[fmt],
+        title=f"{settings.site_name}: stories for {publisher_name}",
+        subtitle=f"Full-text stories licensed to {publisher_name}",
+        site_url=settings.home_url,
+        self_url=settings.self_urls[fmt],
+        updated=newest,
+        author=settings.site_name,
+        rights=f"© {settings.site_name}. Terms: {settings.license_url}",
+    )
+    body = render(meta, items, settings.ttl_minutes, settings.hub_url)
+    moments = [
+        moment
+        for moment in (
+            query.next_release(session, coverage, now),
+            next_photo_change(articles, now),
+        )
+        if moment is not None
+    ]
+    # A story leaving the feed must move its date forward too: the version's time.
+    last_modified = max(newest, version.changed_at)
+    second_ends = last_modified.replace(microsecond=0) + timedelta(seconds=1)
+    settled = now >= second_ends
+    if not settled:
+        # Within the second of the last change, send no date, and render again after it.
+        moments.append(second_ends)
+    return CachedFeed(
+        version=version.number,
+        valid_until=min(moments, default=None),
+        representation=representation(body, last_modified, send_last_modified=settled),
+        content_type=media_type,
+    )

@@ -1,0 +1,207 @@
+"""Partner feed endpoints and the tracking image.
+
+``/feeds/partner.rss``, ``.atom`` and ``.json`` take the feed key as a Bearer token, as the
+password of HTTP Basic authentication (any user name) or as ``?key=``. A missing, unknown
+or revoked key, or a suspended publisher, gets 401 with a challenge; a genuine key whose
+publisher holds no licence in force gets 403 (asking again for a key would not help).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request, url_for
+from sqlalchemy.exc import IntegrityError
+
+from feeds.http import accepts_gzip, not_modified
+from licenses.keys import authenticate_feed_key
+from syndicate.orm import utcnow
+from syndicate.syndication.cache import CachedFeed, FeedCache
+from syndicate.syndication.pixel import TRANSPARENT_GIF, PixelSigner, record_view, referrer_host
+from syndicate.syndication.query import partner_coverage
+from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
+from syndicate.syndication.version import current_version
+from syndicate.web.db import db_session
+
+bp = Blueprint("syndication", __name__)
+
+CHALLENGE = 'Basic realm="Syndicate partner feeds", Bearer realm="Syndicate partner feeds"'
+VARY = "Accept-Encoding, Authorization"
+PARTNER_CACHE_CONTROL = "private, no-cache"
+FORMAT_ENDPOINTS = {"rss": "partner_rss", "atom": "partner_atom", "json": "partner_json"}
+
+
+def feed_cache(app: Flask | None = None) -> FeedCache:
+    """The application's rendered-feed cache."""
+    cache: FeedCache = (app or current_app).extensions["syndication.cache"]
+    return cache
+
+
+def pixel_signer(app: Flask | None = None) -> PixelSigner:
+    """The application's tracking-token signer."""
+    signer: PixelSigner = (app or current_app).extensions["syndication.signer"]
+    return signer
+
+
+def presented_key() -> str:
+    """The feed key the request carries: Bearer, Basic password, or ``?key=``."""
+    auth = request.authorization
+    if auth is not None:
+        if auth.type == "bearer":
+            return auth.token or ""
+        if auth.type == "basic":
+            return auth.password or ""
+    return request.args.get("key", "")
+
+
+def feed_settings(app: Flask) -> FeedSettings:
+    """Site values for partner feeds; URL prefixes are built once, not per item."""
+    config = app.config
+    base = str(config["SITE_BASE_URL"]).rstrip("/")
+    marker = "__slot__"
+
+    def prefix(endpoint: str, **values: Any) -> str:
+        return base + url_for(endpoint, **values).split(marker)[0]
+
+    return FeedSettings(
+        site_name=config["SITE_NAME"],
+        base_url=base,
+        attribution=str(config["SITE_ATTRIBUTION"]).format(
+            licensing_email=config["SITE_LICENSING_EMAIL"]
+        ),
+        items=int(config["FEEDS_PARTNER_ITEMS"]),
+        ttl_minutes=int(config["FEEDS_TTL_MINUTES"]),
+        hub_url=str(config["FEEDS_WEBSUB_HUB"]),
+        home_url=base + url_for("public.home"),
+        license_url=base + url_for("public.republish"),
+        article_url_prefix=prefix("public.article", slug=marker),
+        media_url_prefix=prefix("media.file", key=marker),
+        pixel_url_prefix=prefix("syndication.pixel", token=marker),
+        self_urls={
+            fmt: base + url_for(f"syndication.{ep}") for fmt, ep in FORMAT_ENDPOINTS.items()
+        },
+    )
+
+
+def _settings() -> FeedSettings:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    settings: FeedSettings | None = app.extensions.get("syndication.settings")
+    if settings is None:
+        settings = feed_settings(app)
+        app.extensions["syndication.settings"] = settings
+    return settings
+
+
+def _refusal(status: int, message: str) -> Response:
+    response = Response(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = VARY
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = CHALLENGE
+    return response
+
+
+def _answer(entry: CachedFeed, fmt: str, settings: FeedSettings) -> Response:
+    rep = entry.representation
+    gzip = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    headers: dict[str, str] = {
+        "Content-Type": entry.content_type,
+        "ETag": rep.gzip_etag if gzip else rep.etag,
+        "Cache-Control": PARTNER_CACHE_CONTROL,
+        "Vary": VARY,
+        "Referrer-Policy": "no-referrer",
+    }
+    if rep.last_modified_http:
+        headers["Last-Modified"] = rep.last_modified_http
+    if settings.hub_url:
+        headers["Link"] = (
+            f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
+        )
+    if not_modified(
+        rep, request.headers.get("If-None-Match", ""), request.headers.get("If-Modified-Since", "")
+    ):
+        del headers["Content-Type"]
+        return Response(status=304, headers=headers)
+    if gzip:
+        headers["Content-Encoding"] = "gzip"
+        return Response(rep.gzip_body, headers=headers)
+    return Response(rep.body, headers=headers)
+
+
+def serve_partner_feed(fmt: str) -> Response:
+    """Authenticate, scope, and answer from the cache or a fresh render."""
+    session = db_session()
+    now = utcnow()
+    secret = presented_key()
+    key = authenticate_feed_key(session, secret, now) if secret else None
+    if key is None:
+        return _refusal(401, "A valid feed key is required.")
+    coverage = partner_coverage(session, key.publisher_id, now)
+    if coverage.empty:
+        return _refusal(403, "No licence is in force for this publisher.")
+    # The version is read before any content, so a cached copy is never older than its key.
+    version = current_version(session)
+    cache_key = (key.publisher_id, scope_signature(coverage), fmt)
+    cache = feed_cache()
+    entry = cache.get(cache_key, version.number, now)
+    settings = _settings()
+    if entry is None:
+        entry = render_partner_feed(
+            session,
+            publisher_id=key.publisher_id,
+            publisher_name=key.publisher.name,
+            coverage=coverage,
+            fmt=fmt,
+            now=now,
+            version=version,
+            settings=settings,
+            signer=pixel_signer(),
+        )
+        cache.put(cache_key, entry)
+    return _answer(entry, fmt, settings)
+
+
+@bp.route("/feeds/partner.rss")
+def partner_rss() -> Response:
+    """The partner's full-text RSS 2.0 feed."""
+    return serve_partner_feed("rss")
+
+
+@bp.route("/feeds/partner.atom")
+def partner_atom() -> Response:
+    """The partner's full-text Atom 1.0 feed."""
+    return serve_partner_feed("atom")
+
+
+@bp.route("/feeds/partner.json")
+def partner_json() -> Response:
+    """The partner's full-text JSON Feed 1.1."""
+    return serve_partner_feed("json")
+
+
+@bp.route("/px/<token>.gif")
+def pixel(token: str) -> Response:
+    """The tracking image: always a 1×1 GIF; a genuine token counts one view.
+
+    A forged or damaged token still gets the image (a partner's page never shows a broken
+    image) but nothing is recorded.
+    """
+    pair = pixel_signer().read(token)
+    if pair is not None:
+        publisher_id, article_id = pair
+        session = db_session()
+        try:
+            record_view(
+                session.connection(),
+                publisher_id=publisher_id,
+                article_id=article_id,
+                day=utcnow().date(),
+                host=referrer_host(request.headers.get("Referer", "")),
+            )
+        except IntegrityError:
+            # The article or publisher no longer exists: nothing to count.
+            session.rollback()
+    response = Response(TRANSPARENT_GIF, content_type="image/gif")
+    response.headers["Cache-Control"] = "no-store, max-age=0"
+    return response
