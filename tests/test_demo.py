@@ -322,7 +322,10 @@ def test_demo_command_prints_credentials_refuses_production_and_is_idempotent(
         "idris.marchetti@riverlandsradio.example",
     }
     assert "Sign in at http://localhost/login" in first.stdout
-    assert "37/37" in first.stderr, "the progress bar goes to standard error"
+    assert re.search(r"(\d+)/\1 ", first.stderr), "the progress bar goes to standard error"
+    keys = re.findall(r"Bearer (synd_feed_\S+)'", first.stdout)
+    assert len(keys) == 2, "each demo partner's feed key is printed"
+    assert all(key in (Path(app.instance_path) / FILE_NAME).read_text() for key in keys)
     creds_file = Path(app.instance_path) / FILE_NAME
     assert all(password in creds_file.read_text() for password in printed.values())
     loaded = row_counts(session)
@@ -349,3 +352,20 @@ def test_demo_command_prints_credentials_refuses_production_and_is_idempotent(
     assert composite is not None
     assert "Federal Flood Mapping Office/Public domain" in composite.group(0)
     assert "Felix Amador/The Harlow Bend Courier" in composite.group(0)
+
+
+def test_demo_partners_hold_licences_and_a_request_waits(
+    app: Flask, session: Session, tmp_path: Path
+) -> None:
+    from licenses.models import License, LicenseRequest, RequestStatus, ScopeKind
+
+    load_demo(session, MediaStore(tmp_path / "media"), app.config, instance=tmp_path)
+    licences = {lic.publisher.slug: lic for lic in session.scalars(select(License))}
+    assert licences["harlow-bend-courier"].scope_kind is ScopeKind.SECTIONS
+    assert licences["riverlands-public-radio"].scope_kind is ScopeKind.ALL
+    assert licences["riverlands-public-radio"].embargo_entitled
+    waiting = session.scalars(
+        select(LicenseRequest).where(LicenseRequest.status == RequestStatus.SUBMITTED)
+    ).all()
+    assert [r.organization for r in waiting] == ["The Cinder Falls Ledger"]
+    assert not waiting[0].eligible

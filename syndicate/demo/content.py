@@ -76,6 +76,9 @@ class PublisherData:
     contact_name: str
     contact_email: str
     user: AccountData
+    # The licence the demo grants: all stories, or the listed section slugs.
+    licence_sections: tuple[str, ...] = ()
+    embargo_entitled: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,16 +216,18 @@ PUBLISHERS: tuple[PublisherData, ...] = (
         contact_name="Maeve Dunleavy",
         contact_email="maeve.dunleavy@harlowbendcourier.example",
         user=AccountData("maeve.dunleavy@harlowbendcourier.example", "Maeve Dunleavy"),
+        licence_sections=("environment", "local-government"),
     ),
     PublisherData(
         slug="riverlands-public-radio",
         name="Riverlands Public Radio",
         website="https://www.riverlandsradio.example",
-        outlet_type="radio",
+        outlet_type="broadcaster",
         monthly_audience=215_000,
         contact_name="Idris Marchetti",
         contact_email="idris.marchetti@riverlandsradio.example",
         user=AccountData("idris.marchetti@riverlandsradio.example", "Idris Marchetti"),
+        embargo_entitled=True,
     ),
 )
 
@@ -849,3 +854,17 @@ IMAGES: tuple[ImageData, ...] = (
         organization=DESK,
     ),
 )
+
+
+# A request still waiting for a decision, so the staff queue has something in it.
+PENDING_REQUEST: dict[str, object] = {
+    "organization": "The Cinder Falls Ledger",
+    "website": "https://cinderfallsledger.example",
+    "contact_name": "Oksana Pell",
+    "contact_email": "oksana.pell@cinderfallsledger.example",
+    "outlet_type": "online",
+    "monthly_audience": 6_500,
+    "scope": {"kind": "sections", "sections": ["health"]},
+    "intended_use": "Weekly health page on our website, with a link back to every story.",
+    "message": "We are a two-person newsroom covering the upper valley.",
+}

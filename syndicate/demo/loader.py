@@ -17,7 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from licenses.models import Publisher, PublisherStatus
+from licenses.eligibility import EligibilityPolicy, domain_of
+from licenses.models import License, LicenseRequest, Publisher, PublisherStatus
+from licenses.notifications import SiteInfo
+from licenses.requests import LicenceChoice, approve_request, submit_request
 from syndicate import audit
 from syndicate.accounts.models import Role, User
 from syndicate.accounts.passwords import verify_password
@@ -44,6 +47,7 @@ from syndicate.demo.content import (
     AUTHORS,
     EDITOR,
     IMAGES,
+    PENDING_REQUEST,
     PUBLISHERS,
     SECTIONS,
     AccountData,
@@ -105,6 +109,8 @@ class _Loader:
         self.images: dict[str, Image] = {}
         # (role, e-mail, password or None when unknown, publisher name)
         self.accounts: list[tuple[str, str, str | None, str]] = []
+        # (publisher name, feed key secret or None when not on file)
+        self.feed_keys: list[tuple[str, str | None]] = []
 
     # People and outlets
 
@@ -167,6 +173,7 @@ class _Loader:
                 monthly_audience=data.monthly_audience,
                 contact_name=data.contact_name,
                 contact_email=data.contact_email,
+                domain=domain_of(data.website),
                 status=PublisherStatus.ACTIVE,
             )
             self.session.add(publisher)
@@ -264,6 +271,77 @@ class _Loader:
 
     # Reporting
 
+    # Licences and requests
+
+    def _site(self) -> SiteInfo:
+        return SiteInfo(
+            name=str(self.config.get("SITE_NAME", "")),
+            base_url=str(self.config.get("SITE_BASE_URL", "")),
+            licensing_email=str(self.config.get("SITE_LICENSING_EMAIL", "")),
+            staff_email=str(
+                self.config.get("MAIL_STAFF_NOTICES_TO")
+                or self.config.get("SITE_LICENSING_EMAIL", "")
+            ),
+        )
+
+    def ensure_licence(self, data: PublisherData) -> None:
+        """Grant the outlet its licence through the real request-and-approval path."""
+        publisher = self.session.scalar(select(Publisher).where(Publisher.slug == data.slug))
+        assert publisher is not None
+        key_name = f"feed-key:{data.slug}"
+        if self.session.scalar(select(License.id).where(License.publisher_id == publisher.id)):
+            self.feed_keys.append((data.name, self.credentials.get(key_name)))
+            return
+        scope: dict[str, object] = (
+            {"kind": "sections", "sections": list(data.licence_sections)}
+            if data.licence_sections
+            else {"kind": "all"}
+        )
+        request = submit_request(
+            self.session,
+            {
+                "organization": data.name,
+                "website": data.website,
+                "contact_name": data.contact_name,
+                "contact_email": data.contact_email,
+                "outlet_type": data.outlet_type,
+                "monthly_audience": data.monthly_audience,
+                "scope": scope,
+                "intended_use": "Republishing on our website and in our newsletter.",
+            },
+            policy=EligibilityPolicy.from_config(self.config),
+            site=self._site(),
+        )
+        request.publisher = publisher
+        approval = approve_request(
+            self.session,
+            request.id,
+            actor_id=None,
+            choice=LicenceChoice(
+                embargo_entitled=data.embargo_entitled, note="Demo licence.", starts_at=self.now
+            ),
+            site=self._site(),
+        )
+        if approval.feed_key:
+            self.credentials.set(key_name, approval.feed_key)
+        self.feed_keys.append((data.name, approval.feed_key))
+        self.created["licences"] += 1
+
+    def ensure_pending_request(self) -> None:
+        """Leave one application waiting in the staff queue."""
+        email = str(PENDING_REQUEST["contact_email"])
+        if self.session.scalar(
+            select(LicenseRequest.id).where(LicenseRequest.contact_email == email)
+        ):
+            return
+        submit_request(
+            self.session,
+            PENDING_REQUEST,
+            policy=EligibilityPolicy.from_config(self.config),
+            site=self._site(),
+        )
+        self.created["requests"] += 1
+
     def summary(self, base_url: str, site_name: str) -> list[str]:
         lines: list[str] = []
         if not self.created:
@@ -275,6 +353,8 @@ class _Loader:
                 (self.created["images"], "image"),
                 (self.created["publishers"], "partner publisher"),
                 (self.created["users"], "user"),
+                (self.created["licences"], "licence"),
+                (self.created["requests"], "pending licensing request"),
             ]
             parts = [f"{n} {label}{'s' if n != 1 else ''}" for n, label in kinds if n]
             if self.created["articles"]:
@@ -296,7 +376,15 @@ class _Loader:
             shown = password or "(changed since the demo set it; not on file)"
             suffix = f"  ({outlet})" if outlet else ""
             lines.append(f"  {role:<8} {email:<{width}}  {shown}{suffix}")
-        lines.append(f"These passwords are kept in {self.credentials.path} (readable by you only).")
+        for outlet, secret in self.feed_keys:
+            if secret:
+                lines.append(
+                    f"  feed key of {outlet}: curl -H 'Authorization: Bearer {secret}' "
+                    f"{base_url}/feeds/partner.rss"
+                )
+        lines.append(
+            f"These passwords and keys are kept in {self.credentials.path} (readable by you only)."
+        )
         return lines
 
 
@@ -331,6 +419,8 @@ def load_demo(
     steps += [(f"Partner: {p.name}", partial(loader.ensure_publisher, p)) for p in PUBLISHERS]
     steps += [(f"Picture: {i.key}", partial(loader.ensure_image, i)) for i in IMAGES]
     steps += [(f"Story: {a.slug}", partial(loader.ensure_article, a)) for a in ARTICLES]
+    steps += [(f"Licence: {p.name}", partial(loader.ensure_licence, p)) for p in PUBLISHERS]
+    steps.append(("A request awaiting a decision", loader.ensure_pending_request))
     report = progress or (lambda _step, _total, _label: None)
     report(0, len(steps), "Checking what is already loaded")
     for number, (label, step) in enumerate(steps, start=1):
