@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Extra arguments: `make test PYTEST_ARGS="-k feeds -x"`, `make bench BENCH_ARGS="--duration 5"`.
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+# The virtual environment is (re)built when pyproject.toml changes, and only then.
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench bench-feeds install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +25,38 @@ run: $(STAMP)
 	$(BIN)/syndicate serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check syndicate feeds licenses tests bench migrations
 	$(BIN)/ruff format --check syndicate feeds licenses tests bench migrations
 	$(BIN)/mypy
+	@$(MAKE) --no-print-directory audit
+
+# pip-audit checks every installed distribution against PyPI's advisory data. A known
+# vulnerability always fails (pip-audit prints "Found N known vulnerabilities" and exits 1).
+# Only when the advisory service cannot be reached (no network, or a package mirror without
+# PyPI's JSON API, which leaves every package "not found") does it report without failing.
+AUDIT_UNREACHABLE := ConnectionError|Max retries exceeded|Name or service not known|Temporary failure in name resolution|Read timed out|Network is unreachable|Connection refused|Dependency not found on PyPI and could not be audited
+audit: $(STAMP)
+	@out="$$($(BIN)/pip-audit --skip-editable --progress-spinner off 2>&1)"; status=$$?; \
+	if echo "$$out" | grep -Eq 'Found [0-9]+ known vulnerabilit'; then \
+		echo "$$out"; exit 1; \
+	fi; \
+	unaudited=$$(echo "$$out" | grep -Ec '$(AUDIT_UNREACHABLE)'); \
+	if [ "$$unaudited" -gt 0 ]; then \
+		echo "$$out" | grep -Ev 'could not be audited' | head -n 20; \
+		echo "pip-audit could not complete: $$unaudited dependencies could not be checked because the advisory service was not reachable (report only)"; \
+		exit 0; \
+	fi; \
+	echo "$$out"; exit $$status
 
 bench: $(STAMP)
-	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
+
+# Partner feeds on SQLite and PostgreSQL, 1,000 and 100,000 articles (about 5 minutes).
+bench-feeds: $(STAMP)
+	$(BIN)/python bench/feeds.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

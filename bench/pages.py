@@ -1,0 +1,515 @@
+"""Throughput of the article page, as a ratio to a floor that serves the same bytes.
+
+Prepares a throwaway instance (SQLite, or ``--database-url``), loads the demo content,
+serves it with ``syndicate serve --workers 2``, picks an illustrated article and fetches it
+once. A floor server, gunicorn with the same worker class, workers and threads, then returns
+those exact bytes pre-rendered. Both are measured on loopback with wrk (or a bounded Python
+client when wrk is missing):
+
+* the article page for an anonymous reader (database queries and the template);
+* the same page asked conditionally with ``If-None-Match`` (a 304, as a shared cache would);
+* the floor.
+
+The ratio page / floor is the figure to watch (target ≥ 0.5). Every server started here is
+stopped at the end, on errors too. Run it with ``make bench`` or
+``.venv/bin/python bench/pages.py --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+TARGET_RATIO = 0.5
+FALLBACK_MAX_REQUESTS = 50_000
+
+
+@dataclass
+class Result:
+    """One measured target."""
+
+    label: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+@dataclass
+class Page:
+    """The article picked for the run, as the real server returned it."""
+
+    path: str
+    body: bytes
+    content_type: str
+    etag: str | None
+
+
+@dataclass
+class Run:
+    """Everything one run measured, for the report."""
+
+    page: Page
+    server: dict[str, Any]
+    results: list[Result]
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def syndicate_command() -> list[str]:
+    """The ``syndicate`` console script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "syndicate"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from syndicate.cli import main; main()"]
+
+
+def free_port() -> int:
+    """A loopback TCP port that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_options() -> dict[str, Any]:
+    """The gunicorn options ``syndicate serve`` uses, read from the code, not copied."""
+    import syndicate.server as server
+
+    captured: dict[str, Any] = {}
+
+    class _Capture:
+        def __init__(self, options: dict[str, Any]) -> None:
+            captured.update(options)
+
+        def run(self) -> None:
+            """Start nothing: only the options are wanted."""
+
+    original = server._Server
+    setattr(server, "_Server", _Capture)  # noqa: B010 - a deliberate, undone swap
+    try:
+        server.run_gunicorn(host="127.0.0.1", port=0, workers=2, access_log=False)
+    finally:
+        setattr(server, "_Server", original)  # noqa: B010
+    return captured
+
+
+class Servers:
+    """Processes started by the benchmark; all of them are stopped by :meth:`stop_all`."""
+
+    def __init__(self) -> None:
+        self.processes: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+
+    def start(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+        """Start ``command`` in its own process group, its output going to ``log``."""
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.processes.append((name, process, log))
+
+    def wait_ready(self, name: str, url: str, timeout: float = 60) -> None:
+        """Poll ``url`` until it answers 200; fail with the server's log otherwise."""
+        _, process, log = next(p for p in self.processes if p[0] == name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited early:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(
+            f"{name} did not answer within {timeout:.0f}s:\n{log.read_text()[-3000:]}"
+        )
+
+    def stop_all(self) -> None:
+        """SIGTERM each server's process group, then SIGKILL whatever is left."""
+        for _, process, _ in self.processes:
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+        for _, process, _ in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait(timeout=5)
+            # Workers left behind by a master that died are in the same group.
+            _signal_group(process, signal.SIGKILL)
+        self.processes.clear()
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
+@contextmanager
+def stopped_on_signals() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt so that cleanup runs."""
+
+    def _interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any, bytes]:
+    """GET ``url``; return status, headers and body, without raising on 3xx/4xx."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def pick_article(base_url: str, wanted: str | None) -> Page:
+    """The article to measure: ``wanted``, or the first illustrated one on the home page."""
+    candidates: list[str]
+    if wanted:
+        candidates = [wanted]
+    else:
+        status, _, home = http_get(base_url + "/")
+        if status != 200:
+            raise RuntimeError(f"the home page answered {status}")
+        links = re.findall(rb'href="(?:https?://[^/"]+)?(/articles/[^"#?]+)"', home)
+        candidates = list(dict.fromkeys(link.decode() for link in links))
+        if not candidates:
+            raise RuntimeError("the home page links to no article; did `syndicate demo` work?")
+    fallback: Page | None = None
+    for path in candidates:
+        status, headers, body = http_get(base_url + path)
+        if status != 200:
+            continue
+        page = Page(path, body, headers.get("Content-Type", ""), headers.get("ETag"))
+        if b"<figure" in body:
+            return page
+        fallback = fallback or page
+    if fallback is None:
+        raise RuntimeError(f"no article answered 200 among {candidates[:5]}")
+    return fallback
+
+
+# --- load generation -------------------------------------------------------------------------
+
+
+def _duration_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        return float("nan")
+    value, unit = float(match.group(1)), match.group(2)
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def run_wrk(
+    label: str, url: str, args: argparse.Namespace, duration: float, headers: dict[str, str]
+) -> Result:
+    """Measure ``url`` with wrk and parse requests/s and latency percentiles."""
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=duration + 60
+    ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
+    non_ok = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if not (rps and total and p50 and p99):
+        raise RuntimeError(f"could not read wrk's output:\n{output}")
+    errors = int(non_ok.group(1)) if non_ok else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Result(
+        label,
+        float(rps.group(1)),
+        _duration_ms(p50.group(1)),
+        _duration_ms(p99.group(1)),
+        int(total.group(1)),
+        errors,
+    )
+
+
+def run_python_client(
+    label: str, url: str, args: argparse.Namespace, duration: float, headers: dict[str, str]
+) -> Result:
+    """Measure ``url`` with keep-alive connections in threads; bounded in time and count."""
+    match = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
+    assert match, url
+    host, port, path = match.group(1), int(match.group(2)), match.group(3)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + duration
+    budget = FALLBACK_MAX_REQUESTS
+
+    def worker() -> None:
+        nonlocal errors, budget
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        try:
+            while time.monotonic() < deadline:
+                with lock:
+                    if budget <= 0:
+                        return
+                    budget -= 1
+                started = time.perf_counter()
+                try:
+                    connection.request("GET", path, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    ok = response.status < 400
+                except (OSError, http.client.HTTPException):
+                    ok = False
+                    connection.close()
+                    connection = http.client.HTTPConnection(host, port, timeout=10)
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    errors += 0 if ok else 1
+        finally:
+            connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(args.connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    ordered = sorted(latencies) or [float("nan")]
+    return Result(
+        label,
+        len(latencies) / elapsed,
+        statistics.median(ordered),
+        ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        len(latencies),
+        errors,
+    )
+
+
+def measure(
+    label: str, url: str, args: argparse.Namespace, headers: dict[str, str] | None = None
+) -> Result:
+    """Warm up, then measure ``url`` with wrk or the Python fallback."""
+    runner = run_wrk if args.tool == "wrk" else run_python_client
+    runner(label, url, args, args.warmup, headers or {})
+    result = runner(label, url, args, args.duration, headers or {})
+    print(f"  {label}: {result.requests_per_second:,.0f} req/s", file=sys.stderr)
+    return result
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def prepare_instance(env: dict[str, str]) -> None:
+    """Migrate the database and load the demo content."""
+    for step in (["db", "upgrade"], ["demo"]):
+        started = time.monotonic()
+        result = subprocess.run(
+            [*syndicate_command(), *step], env=env, capture_output=True, text=True, timeout=900
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"syndicate {' '.join(step)} failed:\n{result.stderr[-3000:]}")
+        print(f"  syndicate {' '.join(step)}: {time.monotonic() - started:.1f}s", file=sys.stderr)
+
+
+def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
+    """Prepare, serve, measure; return the page and the results in table order."""
+    instance = workdir / "instance"
+    instance.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
+    env["SYNDICATE_INSTANCE_PATH"] = str(instance)
+    env["SYNDICATE_DATABASE_URL"] = args.database_url or f"sqlite:///{instance / 'syndicate.db'}"
+    print("Preparing a throwaway instance…", file=sys.stderr)
+    prepare_instance(env)
+
+    options = server_options()
+    page_port = free_port()
+    servers.start(
+        "syndicate",
+        [
+            *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(page_port),
+            "--workers", str(args.workers), "--no-access-log",
+        ],
+        env,
+        workdir / "syndicate.log",
+    )  # fmt: skip
+    page_base = f"http://127.0.0.1:{page_port}"
+    servers.wait_ready("syndicate", page_base + "/")
+    page = pick_article(page_base, args.path)
+
+    body_file, type_file = workdir / "floor-body", workdir / "floor-content-type"
+    body_file.write_bytes(page.body)
+    type_file.write_text(page.content_type)
+    floor_port = free_port()
+    floor_env = {
+        **env,
+        "BENCH_FLOOR_BODY": str(body_file),
+        "BENCH_FLOOR_CONTENT_TYPE": str(type_file),
+    }
+    servers.start(
+        "floor",
+        [
+            sys.executable, "-m", "gunicorn", "--pythonpath", str(BENCH_DIR),
+            "--bind", f"127.0.0.1:{floor_port}", "--workers", str(args.workers),
+            "--worker-class", str(options["worker_class"]), "--threads", str(options["threads"]),
+            "floor_app:app",
+        ],
+        floor_env,
+        workdir / "floor.log",
+    )  # fmt: skip
+    floor_url = f"http://127.0.0.1:{floor_port}/"
+    servers.wait_ready("floor", floor_url)
+    status, _, floor_body = http_get(floor_url)
+    if floor_body != page.body:
+        raise RuntimeError("the floor does not return the page's bytes")
+
+    print(f"Measuring {page.path} ({len(page.body):,} bytes)…", file=sys.stderr)
+    results = [measure("article page (anonymous)", page_base + page.path, args)]
+    if page.etag:
+        status, _, _ = http_get(page_base + page.path, {"If-None-Match": page.etag})
+        if status != 304:
+            raise RuntimeError(f"If-None-Match {page.etag} answered {status}, not 304")
+        results.append(
+            measure(
+                "article page, If-None-Match (304)",
+                page_base + page.path,
+                args,
+                {"If-None-Match": page.etag},
+            )
+        )
+    results.append(measure("floor (same bytes, pre-rendered)", floor_url, args))
+    return Run(page, options, results)
+
+
+def print_report(args: argparse.Namespace, measured: Run) -> float:
+    """Print the table; return the page / floor ratio."""
+    page, options, results = measured.page, measured.server, measured.results
+    by_label = {r.label: r for r in results}
+    floor = results[-1]
+    database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    tool = (
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s"
+        if args.tool == "wrk"
+        else f"Python client, {args.connections} connections, {args.duration:g}s (client-bound)"
+    )
+    print()
+    print("Syndicate page benchmark")
+    print(
+        f"  server: gunicorn {options['worker_class']}, {args.workers} workers × "
+        f"{options['threads']} threads; database: {database}; load: {tool}; loopback"
+    )
+    print(f"  page:   {page.path} ({len(page.body):,} bytes, {page.content_type})")
+    print()
+    header = f"  {'target':<36} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for r in results:
+        print(
+            f"  {r.label:<36} {r.requests_per_second:>11,.0f} {r.p50_ms:>8.2f} "
+            f"{r.p99_ms:>8.2f} {r.errors:>7}"
+        )
+    print()
+    ratio = by_label["article page (anonymous)"].requests_per_second / floor.requests_per_second
+    verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
+    print(f"  ratio page / floor: {ratio:.2f}  ({verdict} the target ≥ {TARGET_RATIO})")
+    conditional = by_label.get("article page, If-None-Match (304)")
+    if conditional:
+        conditional_ratio = conditional.requests_per_second / floor.requests_per_second
+        print(f"  ratio 304 / floor:  {conditional_ratio:.2f}")
+    if any(r.errors for r in results):
+        print("  WARNING: some requests failed; the figures are not trustworthy")
+    return ratio
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per target")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both servers")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a scratch database to use instead of a temporary SQLite file "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/bench); the demo content is loaded into it",
+    )
+    parser.add_argument("--path", default=None, help="the page to measure, e.g. /articles/SLUG")
+    parser.add_argument(
+        "--tool",
+        choices=["auto", "wrk", "python"],
+        default="auto",
+        help="load generator (auto: wrk when installed)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help=f"exit 1 when the ratio is below {TARGET_RATIO}"
+    )
+    args = parser.parse_args(argv)
+    if args.tool == "auto":
+        args.tool = "wrk" if shutil.which("wrk") else "python"
+    if args.duration <= 0 or args.duration > 120:
+        parser.error("--duration must be between 0 and 120 seconds")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; the exit status is 0 unless something failed (or --check missed)."""
+    args = parse_args(argv)
+    servers = Servers()
+    with stopped_on_signals(), tempfile.TemporaryDirectory(prefix="syndicate-bench-") as tmp:
+        try:
+            measured = run(args, Path(tmp), servers)
+        except (RuntimeError, subprocess.SubprocessError) as exc:
+            print(f"bench: {exc}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("bench: interrupted", file=sys.stderr)
+            return 130
+        finally:
+            servers.stop_all()
+    ratio = print_report(args, measured)
+    if args.check and ratio < TARGET_RATIO:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
