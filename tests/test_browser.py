@@ -6,149 +6,33 @@ serves it with ``syndicate serve`` on a free loopback port, as a reader would me
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser_support import DemoSite, PageProblems, chromium, fetch, serve_demo
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE_WIDTH = 375
 SCROLL_TOLERANCE = 2
-
-
-def syndicate_command() -> list[str]:
-    """The ``syndicate`` console script of this interpreter's environment."""
-    script = Path(sys.executable).parent / "syndicate"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from syndicate.cli import main; main()"]
-
-
-def free_port() -> int:
-    """A TCP port on the loopback interface that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
-    """GET ``url``; return the status and the body as text."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-
-
-def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll ``url`` until it answers, the server dies, or 60 seconds pass."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{log.read_text()[-4000:]}")
-        try:
-            if fetch(url, timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the server did not answer in time:\n{log.read_text()[-4000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop a gunicorn master and its workers, gracefully first."""
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-@dataclass
-class DemoSite:
-    """A running demo instance."""
-
-    base_url: str
-    instance: Path
 
 
 @pytest.fixture(scope="module")
 def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """A migrated SQLite instance with the demo content, served on a free loopback port."""
-    instance = tmp_path_factory.mktemp("browser-instance")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("SYNDICATE_") or key == "SYNDICATE_TEST_ARTIFACTS"
-    }
-    env.update(
-        SYNDICATE_INSTANCE_PATH=str(instance),
-        SYNDICATE_DATABASE_URL=f"sqlite:///{instance / 'syndicate.db'}",
-    )
-    command = syndicate_command()
-    for step in (["db", "upgrade"], ["demo"]):
-        result = subprocess.run(
-            [*command, *step], env=env, capture_output=True, text=True, timeout=600, check=False
-        )
-        assert result.returncode == 0, f"syndicate {' '.join(step)} failed:\n{result.stderr}"
-
-    port = free_port()
-    log = instance / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(base_url + "/", process, log)
-        yield DemoSite(base_url=base_url, instance=instance)
-    finally:
-        stop(process)
+    with serve_demo(tmp_path_factory.mktemp("browser-instance")) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless, launched by Playwright (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI installs the Debian package chromium")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def article_paths(page_html: str) -> list[str]:
@@ -172,29 +56,6 @@ def illustrated_article(demo_site: DemoSite) -> str:
         if status == 200 and "figure__credit" in body and "image-credits" in body:
             return path
     pytest.fail(f"none of the {len(paths)} articles on the home page shows credited figures")
-
-
-class PageProblems:
-    """Collects script errors, console errors and failed loads of a page.
-
-    Failed loads are recorded from responses, with their URL; Chromium's console echo of
-    them ("Failed to load resource") would only repeat that without the URL. The browser's
-    own favicon probe is not the page's doing.
-    """
-
-    def __init__(self, page: Any) -> None:
-        self.errors: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(f"script error: {exc}"))
-        page.on("console", self._console)
-        page.on("response", self._response)
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(f"console: {message.text}")
-
-    def _response(self, response: Any) -> None:
-        if response.status >= 400 and not response.url.endswith("/favicon.ico"):
-            self.errors.append(f"HTTP {response.status}: {response.url}")
 
 
 def load_every_image(page: Any) -> None:

@@ -7,142 +7,48 @@ through Playwright.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syndicate.demo.credentials import CredentialFile
+from tests.browser_support import DemoSite, chromium, fetch, serve_demo
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 DEMO_EDITOR = "editor@lanterndesk.example"
 
 
-@dataclass
-class Site:
-    """A running demo instance."""
-
-    base_url: str
-    instance: Path
-
-
-def _syndicate() -> list[str]:
-    script = Path(sys.executable).parent / "syndicate"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "syndicate.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _fetch(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8", "replace")
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
     """The demo content served by ``syndicate serve`` from a fresh SQLite instance."""
-    instance = tmp_path_factory.mktemp("browser-comments")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
-    env.update(
-        SYNDICATE_INSTANCE_PATH=str(instance),
-        SYNDICATE_DATABASE_URL=f"sqlite:///{instance / 'syndicate.db'}",
-    )
-    for step in (["db", "upgrade"], ["demo"]):
-        done = subprocess.run(
-            [*_syndicate(), *step], env=env, capture_output=True, text=True, timeout=600
-        )
-        assert done.returncode == 0, f"syndicate {' '.join(step)} failed:\n{done.stderr}"
-    port = _free_port()
-    log = instance / "server.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [*_syndicate(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, f"the server exited:\n{log.read_text()[-3000:]}"
-            try:
-                if _fetch(base_url + "/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"no answer:\n{log.read_text()[-3000:]}"
-            time.sleep(0.25)
-        yield Site(base_url=base_url, instance=instance)
-    finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+    with serve_demo(tmp_path_factory.mktemp("browser-comments")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium, headless (never a downloaded browser)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI installs the Debian package chromium")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
-def open_story(site: Site) -> str:
+def open_story(site: DemoSite) -> str:
     """The path of the first story on the front page that takes comments."""
-    status, home = _fetch(site.base_url + "/")
+    status, home = fetch(site.base_url + "/")
     assert status == 200
     for path in dict.fromkeys(re.findall(r'href="(/articles/[^"#?]+)"', home)):
-        status, body = _fetch(site.base_url + path)
+        status, body = fetch(site.base_url + path)
         if status == 200 and "Leave a comment" in body:
             return path
     pytest.fail("no story on the front page takes comments")
 
 
 def test_reader_posts_a_comment_that_is_held_then_approved(
-    browser: Any, site: Site, artifacts_dir: Path
+    browser: Any, site: DemoSite, artifacts_dir: Path
 ) -> None:
     story = open_story(site)
     remark = "The new ferry timetable helps early shifts. Details: https://example.org/ferry"
