@@ -63,11 +63,20 @@ class MediaItem:
 
 
 @dataclass(frozen=True)
+class KillNotice:
+    """A withdrawn story: partners must take it down. ``when`` is the kill time."""
+
+    when: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class PartnerItem:
     """One full-text item for a partner: the summary item plus body, rights and photos.
 
     ``content_html`` is complete and safe HTML (figures, credits, attribution, tracking
     image); ``rights`` is the plain-text rights statement; ``license_url`` the terms.
+    A kill notice keeps the story's ``item.id`` so that readers replace the story with it.
     """
 
     item: FeedItem
@@ -75,3 +84,7 @@ class PartnerItem:
     rights: str
     license_url: str
     media: tuple[MediaItem, ...] = ()
+    # Set for an embargoed story: partners must not publish it before this time.
+    embargoed_until: datetime | None = None
+    # Set when the story was killed: the item is a withdrawal notice, not the story.
+    kill: KillNotice | None = None

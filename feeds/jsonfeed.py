@@ -1,7 +1,9 @@
 """JSON Feed 1.1 for partners: a dict serialised once, in a fixed key order.
 
 Rights and photo credits travel in extension objects (``_rights``, ``_media``), which
-JSON Feed allows for keys that start with an underscore.
+JSON Feed allows for keys that start with an underscore; so do an embargo (``_embargo``
+with ``until``) and a kill notice (``_kill`` with ``killed_at``, ``reason`` and
+``action: "remove"``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ def _item(partner_item: PartnerItem) -> dict[str, Any]:
     data["date_modified"] = _time(item.updated)
     data["authors"] = [{"name": xml_text(name)} for name in item.authors if name.strip()]
     data["tags"] = [xml_text(category.label) for category in item.categories]
+    if partner_item.embargoed_until is not None:
+        data["_embargo"] = {"until": _time(partner_item.embargoed_until)}
+    if partner_item.kill is not None:
+        data["_kill"] = {
+            "killed_at": _time(partner_item.kill.when),
+            "reason": xml_text(partner_item.kill.reason),
+            "action": "remove",
+        }
     data["_rights"] = {
         "text": xml_text(partner_item.rights),
         "license": partner_item.license_url,

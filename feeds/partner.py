@@ -4,7 +4,8 @@ Works around feedgen 1.0.0's known pitfalls: Atom links keep their relation
 (:mod:`feeds.entry`), RSS rights go in ``dc:rights`` and names in ``dc:creator``,
 photo credits come from :mod:`feeds.mediarss`, every timestamp is set from the input,
 entries are appended in order and no CDATA is written. The same input gives the same
-bytes.
+bytes. A killed story is an RFC 6721 tombstone in Atom plus a visible notice item with the
+story's id (the only form RSS has).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from feeds.entry import LinkPreservingEntry
 from feeds.items import FeedMeta, PartnerItem
 from feeds.mediarss import MediaCreditsEntryExtension, MediaCreditsExtension
 from feeds.text import xml_text
+from feeds.tombstones import NoTombstoneEntry, TombstoneExtension
 
 
 def _generator(
@@ -50,6 +52,17 @@ def _generator(
     # The RSS channel <link> is the last link added: keep the site's link last.
     fg.link(href=meta.site_url, rel="alternate")
     fg.updated(meta.updated)
+    kills = [item for item in items if item.kill is not None]
+    if kills and not rss:
+        fg.register_extension("tombstones", TombstoneExtension, NoTombstoneEntry, rss=False)
+        for killed in kills:
+            assert killed.kill is not None
+            fg.tombstones.add(
+                killed.item.id,
+                killed.kill.when.isoformat(),
+                link=killed.item.link,
+                comment=killed.kill.reason,
+            )
     for partner_item in items:
         _entry(fg, partner_item, rss=rss)
     return fg

@@ -156,15 +156,10 @@ def media_store_for(app: Any) -> MediaStore:
 
 
 def kill_article(session: Session, article: Article, reason: str = "Withdrawn.") -> Article:
-    """Mark a published article as killed (what a kill leaves in the database)."""
-    from syndicate.content.models import ArticleStatus
-    from syndicate.orm import utcnow
+    """Kill a published article through the content service."""
+    from syndicate.content.services import kill_article as kill
 
-    article.status = ArticleStatus.KILLED
-    article.killed_at = utcnow()
-    article.kill_reason = reason
-    session.flush()
-    return article
+    return kill(session, article, reason, actor_id=None)
 
 
 def make_licence(session: Session, publisher: Publisher, **kw: Any) -> Any:

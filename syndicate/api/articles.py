@@ -1,7 +1,8 @@
 """Articles: what the caller may read, and staff writing through the content services.
 
 Partners (API token or feed key) see only public articles covered by their licences in
-force, without the images they may not receive. Staff see every article and image.
+force (and, with embargo entitlement, embargoed ones, marked ``embargoed_until``), without
+the images they may not receive. Staff see every article and image.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask import request
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from licenses.coverage import partner_visible, publisher_coverage
+from licenses.coverage import publisher_coverage
 from licenses.models import PublisherStatus
 from syndicate.api import permissions as perms
 from syndicate.api import serializers
@@ -53,6 +54,7 @@ from syndicate.content.services import (
     unpublish_article,
     update_article,
 )
+from syndicate.newswire.embargo import partner_condition
 from syndicate.orm import utcnow
 from syndicate.web.db import db_session
 
@@ -101,7 +103,8 @@ def _visibility(principal: Principal, now: datetime) -> ColumnElement[bool] | No
         # of such publishers are already refused when they authenticate.
         return Article.id.is_(None)
     coverage = publisher_coverage(db_session(), publisher_id, now)
-    return partner_visible(coverage, now)
+    # Entitled partners also see stories under a partner embargo, marked with its end.
+    return partner_condition(coverage, now)
 
 
 def _visible(stmt: Select[Any], principal: Principal, now: datetime) -> Select[Any]:

@@ -409,6 +409,11 @@ def schemas() -> dict[str, Any]:
                 "released_at": TIME,
                 "updated_at": TIME,
                 "revision": {"type": "integer"},
+                "embargoed_until": {
+                    **TIME,
+                    "description": "Set while the story is under a partner embargo (entitled "
+                    "partners only): do not publish before this time. Null otherwise.",
+                },
                 "body_html": TEXT,
                 "corrections": {
                     "type": "array",
@@ -639,7 +644,8 @@ def _paths() -> dict[str, Any]:
                 perms.ARTICLE_READ,
                 tag="Articles",
                 description="Staff see every article. Partners (API token or feed key) see "
-                "the public articles their licences in force cover, without images they may "
+                "the public articles their licences in force cover (with embargo entitlement, also "
+                "embargoed ones, marked `embargoed_until`), without images they may "
                 "not receive.",
                 parameters=[
                     _query("section", {"type": "string"}, "A section's slug."),

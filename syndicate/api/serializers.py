@@ -137,6 +137,13 @@ def _placed_image(link: ArticleImage, now: datetime) -> dict[str, Any]:
     return data
 
 
+def is_embargoed(art: Article, now: datetime) -> bool:
+    """Whether ``art`` is under a partner embargo at ``now`` (not public yet)."""
+    from syndicate.newswire.embargo import is_embargoed as embargoed
+
+    return embargoed(art, now)
+
+
 def article(art: Article, now: datetime, *, staff: bool) -> dict[str, Any]:
     """An article as the caller may see it: partners never get images they may not receive."""
     links = [link for link in art.images if staff or link.image.partner_permitted(now)]
@@ -153,6 +160,7 @@ def article(art: Article, now: datetime, *, staff: bool) -> dict[str, Any]:
         "released_at": iso(art.released_at),
         "updated_at": iso(art.content_updated_at or art.released_at or art.updated_at),
         "revision": art.revision,
+        "embargoed_until": iso(art.released_at) if is_embargoed(art, now) else None,
         "body_html": art.body_html,
         "corrections": [{"note": c.note, "created_at": iso(c.created_at)} for c in art.corrections],
         "images": [_placed_image(link, now) for link in links],

@@ -170,6 +170,10 @@ def snapshot(article: Article) -> dict[str, Any]:
         "syndication": article.syndication.value,
         "comments_open": article.comments_open,
         "released_at": article.released_at.isoformat() if article.released_at else None,
+        "embargo_preview_at": (
+            article.embargo_preview_at.isoformat() if article.embargo_preview_at else None
+        ),
+        "killed_at": article.killed_at.isoformat() if article.killed_at else None,
         "revision": article.revision,
         "body_chars": len(article.body_source),
     }
@@ -332,6 +336,97 @@ def unpublish_article(session: Session, article: Article, actor_id: int | None) 
         object_id=article.id,
         before=before,
         after=snapshot(article),
+    )
+    return article
+
+
+def set_embargo(
+    session: Session,
+    article: Article,
+    preview_at: datetime | None,
+    *,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Article:
+    """Set (or clear, with ``None``) the partner embargo of a scheduled article.
+
+    Entitled partners receive the story from ``preview_at``, marked as embargoed until its
+    release; the public sees nothing before the release. The embargo must start before
+    the release, and only a story still to be released can carry one.
+    """
+    now = now or utcnow()
+    if preview_at is not None:
+        release = article.released_at
+        if article.status is not ArticleStatus.SCHEDULED or release is None or release <= now:
+            raise ContentError(
+                "Only a story scheduled for a future release can carry a partner embargo. "
+                "Schedule it first.",
+                {"embargo_preview_at": "not scheduled"},
+            )
+        if preview_at >= release:
+            raise ContentError(
+                "The partner embargo must start before the public release.",
+                {"embargo_preview_at": "after release"},
+            )
+    if article.embargo_preview_at == preview_at:
+        return article
+    before = snapshot(article)
+    article.embargo_preview_at = preview_at
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="article.embargo",
+        object_type="article",
+        object_id=article.id,
+        before=before,
+        after=snapshot(article),
+    )
+    return article
+
+
+def kill_article(
+    session: Session,
+    article: Article,
+    reason: str,
+    *,
+    actor_id: int | None,
+    now: datetime | None = None,
+) -> Article:
+    """Withdraw a published (or scheduled) story for good, with the reason partners see.
+
+    The public page then answers 410 with a withdrawal notice; partner feeds replace the
+    story with a kill notice. A killed story cannot be published again.
+    """
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise ContentError("Give the reason for the kill: partners see it.", {"reason": "required"})
+    if len(reason) > 2000:
+        raise ContentError("At most 2,000 characters.", {"reason": "too long"})
+    if article.status not in (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED):
+        raise ContentError(
+            "Only a published or scheduled story can be killed.", {"status": article.status.value}
+        )
+    before = snapshot(article)
+    article.status = ArticleStatus.KILLED
+    article.killed_at = now
+    article.kill_reason = reason
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleEdit(
+            "Someone else changed this article at the same moment. Reload it and try again.",
+            {"version": "stale"},
+        ) from exc
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="article.kill",
+        object_type="article",
+        object_id=article.id,
+        before=before,
+        after={**snapshot(article), "reason": reason},
     )
     return article
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from syndicate.database import Database
 from syndicate.outbox.delivery import MailSettings, Transport, make_transport
+from syndicate.outbox.http import WebhookTarget, WebhookTransport, WebSubTransport
 
 
 def mail_settings(config: Mapping[str, Any]) -> MailSettings:
@@ -23,6 +27,33 @@ def mail_settings(config: Mapping[str, Any]) -> MailSettings:
     )
 
 
-def transports_from_config(config: Mapping[str, Any]) -> dict[str, Transport]:
-    """One transport per outbox channel."""
-    return {"email": make_transport(mail_settings(config))}
+def webhook_lookup(database: Database) -> Callable[[int], WebhookTarget | None]:
+    """Reads a publisher's current webhook URL and secret when a message is sent."""
+    from syndicate.newswire.models import PublisherWebhook
+
+    def lookup(publisher_id: int) -> WebhookTarget | None:
+        with database.transaction() as session:
+            row = session.scalar(
+                select(PublisherWebhook).where(PublisherWebhook.publisher_id == publisher_id)
+            )
+            return None if row is None else WebhookTarget(url=row.url, secret=row.secret)
+
+    return lookup
+
+
+def transports_from_config(
+    config: Mapping[str, Any], database: Database | None = None
+) -> dict[str, Transport]:
+    """One transport per outbox channel (webhooks need the database for their secrets)."""
+    timeout = float(config["WEBHOOKS_TIMEOUT_SECONDS"])
+    transports: dict[str, Transport] = {
+        "email": make_transport(mail_settings(config)),
+        "websub": WebSubTransport(timeout=timeout),
+    }
+    if database is not None:
+        transports["webhook"] = WebhookTransport(
+            webhook_lookup(database),
+            timeout=timeout,
+            allow_private=bool(config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]),
+        )
+    return transports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from syndicate.portal import applications, keys, licences, overview
+from syndicate.portal import applications, keys, licences, notices, overview, pickups, webhooks
 from syndicate.portal.blueprint import bp
 from syndicate.portal.display import template_helpers
 
@@ -14,4 +14,13 @@ def _display_helpers() -> dict[str, Any]:
     return template_helpers()
 
 
-__all__ = ["applications", "bp", "keys", "licences", "overview"]
+__all__ = [
+    "applications",
+    "bp",
+    "keys",
+    "licences",
+    "notices",
+    "overview",
+    "pickups",
+    "webhooks",
+]

@@ -1,4 +1,5 @@
-"""Console pages for articles: list, create, edit, preview, publish and corrections."""
+"""Console pages for articles: list, create, edit, preview, publish (with a partner
+embargo) and corrections (which notify partners)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from syndicate.content.models import (
 )
 from syndicate.content.rights import composite_credit
 from syndicate.content.sanitize import render_body
+from syndicate.newswire.notices import correct_article
+from syndicate.newswire.web import newswire_settings
 from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
 from syndicate.staff.forms import (
@@ -163,6 +166,20 @@ def _picker(session: Session, article: Article) -> list[Image]:
     return list(session.scalars(statement.limit(PICKER_SIZE)))
 
 
+def _publish_data(article: Article) -> dict[str, Any]:
+    """The publish form filled with a scheduled article's release and embargo (UTC)."""
+    if article.status is not ArticleStatus.SCHEDULED:
+        return {}
+
+    def naive(value: Any) -> Any:
+        return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
+
+    return {
+        "release_at": naive(article.released_at),
+        "embargo_preview_at": naive(article.embargo_preview_at),
+    }
+
+
 def render_edit(
     article: Article,
     *,
@@ -184,7 +201,7 @@ def render_edit(
         "staff/articles/edit.html",
         article=article,
         form=form,
-        publish_form=publish_form or PublishForm(formdata=None),
+        publish_form=publish_form or PublishForm(formdata=None, data=_publish_data(article)),
         attach_form=attach_form or AttachImageForm(formdata=None),
         correction_form=correction_form or CorrectionForm(formdata=None),
         action_form=ActionForm(formdata=None),
@@ -326,11 +343,24 @@ def article_publish(article_id: int) -> Response | Page:
             status=422,
             publish_problem="The article is already published.",
         )
+    embargo = form.embargo_preview_at.data
+    embargo = embargo.replace(tzinfo=UTC) if embargo is not None else None
+    if embargo is not None and (release is None or embargo >= release):
+        form.embargo_preview_at.errors = ["A partner embargo needs a scheduled release after it."]
+        return render_edit(article, publish_form=form, status=422)
     try:
         services.publish_article(session, article, release_at=release, actor_id=_actor_id())
+        services.set_embargo(session, article, embargo, actor_id=_actor_id(), now=now)
     except services.ContentError as exc:
+        session.rollback()
         return render_edit(article, publish_form=form, status=422, publish_problem=str(exc))
-    if release is None:
+    if embargo is not None:
+        flash(
+            f"The article is scheduled for {release:%d %B %Y, %H:%M} UTC; entitled partners "
+            f"receive it, embargoed, from {embargo:%d %B %Y, %H:%M} UTC.",
+            "success",
+        )
+    elif release is None:
         flash("The article is published.", "success")
     else:
         flash(f"The article is scheduled for {release:%d %B %Y, %H:%M} UTC.", "success")
@@ -363,10 +393,15 @@ def article_correct(article_id: int) -> Response | Page:
     form = CorrectionForm()
     if form.validate():
         try:
-            services.add_correction(session, article, form.note.data or "", _actor_id())
+            _correction, notices = correct_article(
+                session, article, form.note.data or "", newswire_settings(), actor_id=_actor_id()
+            )
         except services.ContentError as exc:
             form.note.errors = [str(exc)]
         else:
-            flash("Correction added.", "success")
+            told = len(notices)
+            flash(
+                f"Correction added; {told} partner{'' if told == 1 else 's'} notified.", "success"
+            )
             return redirect(url_for("staff.article_edit", article_id=article.id) + "#corrections")
     return render_edit(article, correction_form=form, status=422)

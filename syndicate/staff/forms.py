@@ -90,6 +90,13 @@ class PublishForm(FlaskForm):
     release_at = DateTimeLocalField(
         "Release time (UTC)", format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
+    embargo_preview_at = DateTimeLocalField(
+        "Partner embargo from (UTC)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="Optional, with a scheduled release: partners entitled to embargoed "
+        "stories receive it from this time, marked “embargoed” until the release.",
+    )
 
 
 class ActionForm(FlaskForm):

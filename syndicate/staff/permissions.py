@@ -28,6 +28,9 @@ LICENSE_MANAGE = "license:manage"
 PUBLISHER_VIEW = "publisher:view"
 FEED_KEY_REVOKE = "feed-key:revoke"
 AUDIT_VIEW = "audit:view"
+ARTICLE_KILL = "article:kill"
+NOTICE_VIEW = "notice:view"
+PICKUP_VIEW = "pickup:view"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -48,6 +51,9 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         PUBLISHER_VIEW,
         FEED_KEY_REVOKE,
         AUDIT_VIEW,
+        ARTICLE_KILL,
+        NOTICE_VIEW,
+        PICKUP_VIEW,
     }
 )
 

@@ -13,13 +13,38 @@ from datetime import datetime
 
 from markupsafe import escape
 
-from feeds.items import FeedCategory, FeedItem, MediaItem, PartnerItem
+from feeds.items import FeedCategory, FeedItem, KillNotice, MediaItem, PartnerItem
 from feeds.text import tag_uri
-from syndicate.content.models import Article, ArticleImage, Image
+from syndicate.content.models import Article, ArticleImage, ArticleStatus, Image
 from syndicate.content.rights import RightsClass, composite_credit
 from syndicate.public.body import interleave
 from syndicate.public.public_feed import article_updated
 from syndicate.syndication.blocks import split_blocks
+
+EMBARGO_TERM = "embargoed"
+KILL_TERM = "kill"
+
+
+def utc_label(moment: datetime) -> str:
+    """``2026-05-01 14:00 UTC``: how notices write a time."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def embargo_html(until: datetime) -> str:
+    """The visible embargo line at the top of an embargoed body."""
+    return (
+        f'<p class="embargo"><strong>EMBARGOED until {utc_label(until)} — do not publish '
+        "before then.</strong></p>"
+    )
+
+
+def corrections_html(article: Article) -> list[str]:
+    """One dated paragraph per correction, oldest first."""
+    return [
+        f'<p class="correction"><strong>Correction, '
+        f"{correction.created_at:%Y-%m-%d}:</strong> {escape(correction.note)}</p>"
+        for correction in article.corrections
+    ]
 
 
 @dataclass(frozen=True)
@@ -81,10 +106,18 @@ def copyright_text(image: Image, credit: str) -> str:
 
 
 def body_html(
-    article: Article, lead: Photo | None, inline: list[Photo], ctx: PartnerContext
+    article: Article,
+    lead: Photo | None,
+    inline: list[Photo],
+    ctx: PartnerContext,
+    embargoed_until: datetime | None = None,
 ) -> str:
-    """The complete body of the partner copy."""
+    """The complete body of the partner copy (embargo line and corrections first)."""
     parts: list[str] = []
+    if embargoed_until is not None:
+        parts.append(embargo_html(embargoed_until))
+    # Corrections lead the copy, so a partner updating the story sees them first.
+    parts.extend(corrections_html(article))
     if lead is not None:
         parts.append(figure_html(lead, ctx))
     for slot in interleave(split_blocks(article.body_html), inline):
@@ -92,11 +125,6 @@ def body_html(
             parts.append(slot.block.html)
         elif slot.figure is not None:
             parts.append(figure_html(slot.figure, ctx))
-    for correction in article.corrections:
-        parts.append(
-            f'<p class="correction"><strong>Correction, '
-            f"{correction.created_at:%Y-%m-%d}:</strong> {escape(correction.note)}</p>"
-        )
     photos = ([lead] if lead else []) + inline
     credits = composite_credit(photo.credit for photo in photos)
     if credits:
@@ -125,6 +153,8 @@ def rights_text(article: Article, ctx: PartnerContext, credits: str | None) -> s
 
 def item_updated(article: Article, now: datetime) -> datetime:
     """When the partner copy last changed: the text, or a photo's rights (edited or lapsed)."""
+    if article.status is ArticleStatus.KILLED and article.killed_at is not None:
+        return article.killed_at
     moments = [article_updated(article)]
     for link in article.images:
         image = link.image
@@ -135,10 +165,62 @@ def item_updated(article: Article, now: datetime) -> datetime:
     return max(moments)
 
 
+def article_item_id(base_url: str, article: Article) -> str:
+    """The feed item id of ``article``: the same for every revision, the kill notice included."""
+    minted = article.first_published_at or article.released_at
+    assert minted is not None
+    return tag_uri(base_url, minted, f"articles/{article.id}")
+
+
+def item_id(article: Article, ctx: PartnerContext) -> str:
+    """The item's stable id in the feed of ``ctx``."""
+    return article_item_id(ctx.base_url, article)
+
+
+def kill_item(article: Article, ctx: PartnerContext) -> PartnerItem:
+    """The kill notice that replaces a withdrawn story: same id, no photos, no body."""
+    killed = article.killed_at
+    released = article.released_at
+    assert killed is not None
+    assert released is not None
+    reason = article.kill_reason or "The story has been withdrawn."
+    link = ctx.article_url(article.slug)
+    html = "\n".join(
+        [
+            f'<p class="kill"><strong>KILL — {escape(ctx.site_name)} has withdrawn this '
+            f"story ({utc_label(killed)}).</strong> Remove it from your site, your archives "
+            "and any scheduled use now, with its photos. Do not republish it.</p>",
+            f'<p class="kill-reason">Reason: {escape(reason)}</p>',
+            f'<p class="kill-story">Withdrawn story: “{escape(article.headline)}” '
+            f'(<a href="{escape(link)}">{escape(link)}</a>)</p>',
+        ]
+    )
+    item = FeedItem(
+        id=item_id(article, ctx),
+        title=f"KILL: {article.headline}",
+        link=link,
+        summary=f"Withdrawn: {reason} Remove this story.",
+        published=released,
+        updated=killed,
+        authors=tuple(author.name for author in article.authors),
+        categories=(FeedCategory(KILL_TERM, "Kill notice: remove this story"),),
+    )
+    return PartnerItem(
+        item=item,
+        content_html=html,
+        rights=f"Withdrawn by {ctx.site_name}; no longer licensed for use.",
+        license_url=ctx.license_url,
+        kill=KillNotice(when=killed, reason=reason),
+    )
+
+
 def partner_item(article: Article, ctx: PartnerContext, now: datetime) -> PartnerItem:
     """The full-text item of ``article`` for the partner of ``ctx``, as of ``now``."""
+    if article.status is ArticleStatus.KILLED:
+        return kill_item(article, ctx)
     released = article.released_at
     assert released is not None
+    embargoed_until = released if released > now else None
     lead_link = article.lead
     lead = kept_photos([lead_link], now) if lead_link else []
     inline = kept_photos(article.inline_images, now)
@@ -148,8 +230,11 @@ def partner_item(article: Article, ctx: PartnerContext, now: datetime) -> Partne
         FeedCategory(article.section.slug, article.section.name),
         *tuple(FeedCategory(tag.slug, tag.name) for tag in article.tags),
     )
+    if embargoed_until is not None:
+        label = f"Embargoed until {utc_label(embargoed_until)}"
+        categories = (FeedCategory(EMBARGO_TERM, label), *categories)
     item = FeedItem(
-        id=tag_uri(ctx.base_url, article.first_published_at or released, f"articles/{article.id}"),
+        id=item_id(article, ctx),
         title=article.headline,
         link=ctx.article_url(article.slug),
         summary=article.dek,
@@ -174,10 +259,11 @@ def partner_item(article: Article, ctx: PartnerContext, now: datetime) -> Partne
     )
     return PartnerItem(
         item=item,
-        content_html=body_html(article, lead[0] if lead else None, inline, ctx),
+        content_html=body_html(article, lead[0] if lead else None, inline, ctx, embargoed_until),
         rights=rights_text(article, ctx, credits),
         license_url=ctx.license_url,
         media=media,
+        embargoed_until=embargoed_until,
     )
 
 
@@ -186,6 +272,7 @@ def next_photo_change(articles: Sequence[Article], now: datetime) -> datetime | 
     moments = [
         link.image.partner_allowed_until
         for article in articles
+        if article.status is not ArticleStatus.KILLED
         for link in article.images
         if link.image.partner_allowed_until is not None and link.image.partner_allowed_until > now
     ]

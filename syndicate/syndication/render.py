@@ -67,6 +67,7 @@ class FeedSettings:
     media_url_prefix: str
     pixel_url_prefix: str
     self_urls: dict[str, str]
+    kill_notice_days: int = 14
 
 
 def scope_signature(coverage: Coverage) -> tuple[Any, ...]:
@@ -93,7 +94,11 @@ def render_partner_feed(
 ) -> CachedFeed:
     """Query, prepare and render one partner feed; the result says until when it holds."""
     media_type, render = FORMATS[fmt]
-    ids = query.partner_article_ids(session, coverage, now, settings.items)
+    # Kill notices come first: they are what a partner must act on.
+    killed = query.killed_article_ids(
+        session, coverage, now, settings.kill_notice_days, settings.items
+    )
+    ids = killed + query.partner_article_ids(session, coverage, now, settings.items)
     articles = query.load_articles(session, ids)
     ctx = PartnerContext(
         base_url=settings.base_url,
@@ -122,10 +127,17 @@ def render_partner_feed(
         moment
         for moment in (
             query.next_release(session, coverage, now),
+            query.next_embargo_preview(session, coverage, now),
             next_photo_change(articles, now),
         )
         if moment is not None
     ]
+    # A kill notice leaves the feed when its period ends.
+    moments.extend(
+        article.killed_at + timedelta(days=settings.kill_notice_days)
+        for article in articles
+        if article.killed_at is not None and article.id in killed
+    )
     # A story leaving the feed must move its date forward too: the version's time.
     last_modified = max(newest, version.changed_at)
     second_ends = last_modified.replace(microsecond=0) + timedelta(seconds=1)

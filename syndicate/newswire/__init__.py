@@ -1,0 +1,1 @@
+"""The newswire lifecycle after publication: embargoes, kills, notices, webhooks, pickups."""

@@ -1,0 +1,123 @@
+"""The publisher's webhook: where notices are POSTed, signed with its secret."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from syndicate import audit
+from syndicate.newswire.forms import RemoveWebhookForm, WebhookForm
+from syndicate.newswire.models import PublisherWebhook
+from syndicate.outbox.http import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from syndicate.portal.blueprint import bp, current_partner, current_publisher
+from syndicate.web.db import db_session
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - a recognisable prefix, not a secret
+
+
+def _webhook() -> PublisherWebhook | None:
+    return db_session().scalar(
+        select(PublisherWebhook).where(PublisherWebhook.publisher_id == current_publisher().id)
+    )
+
+
+def url_problem(url: str, production: bool) -> str | None:
+    """Why ``url`` cannot receive webhooks, or ``None``."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Enter a full http:// or https:// address."
+    if production and parts.scheme != "https":
+        return "Use an https:// address: notices must travel encrypted."
+    if parts.username or parts.password:
+        return "Leave credentials out of the address; the signature authenticates us."
+    return None
+
+
+def _page(form: WebhookForm, status: int = 200, secret: str | None = None) -> tuple[str, int]:
+    html = render_template(
+        "portal/webhook.html",
+        form=form,
+        webhook=_webhook(),
+        new_secret=secret,
+        remove_form=RemoveWebhookForm(formdata=None),
+        headers=(SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER),
+    )
+    return html, status
+
+
+@bp.route("/webhook", methods=["GET"])
+def webhook() -> tuple[str, int]:
+    """The webhook settings and how to verify a delivery."""
+    current = _webhook()
+    form = WebhookForm(formdata=None, data={"url": current.url if current else ""})
+    return _page(form)
+
+
+@bp.route("/webhook", methods=["POST"])
+def webhook_save() -> Response | tuple[str, int]:
+    """Save the URL (and the secret, given or made here; a made one is shown once)."""
+    form = WebhookForm()
+    if not form.validate():
+        return _page(form, 422)
+    url = (form.url.data or "").strip()
+    problem = url_problem(url, current_app.config["ENV"] == "production")
+    if problem:
+        form.url.errors = [problem]
+        return _page(form, 422)
+    session = db_session()
+    current = _webhook()
+    given = (form.secret.data or "").strip()
+    made = None
+    if given:
+        secret = given
+    elif current is not None:
+        secret = current.secret
+    else:
+        secret = made = SECRET_PREFIX + secrets.token_urlsafe(32)
+    before = {"url": current.url} if current else None
+    if current is None:
+        current = PublisherWebhook(publisher_id=current_publisher().id, url=url, secret=secret)
+        session.add(current)
+    else:
+        current.url = url
+        current.secret = secret
+    session.flush()
+    audit.record(
+        session,
+        actor_id=current_partner().id,
+        action="webhook.save",
+        object_type="publisher",
+        object_id=current_publisher().id,
+        before=before,
+        after={"url": url, "secret_changed": bool(given or made)},
+    )
+    if made:
+        return _page(WebhookForm(formdata=None, data={"url": url}), 200, secret=made)
+    flash("Webhook saved.", "success")
+    return redirect(url_for("portal.webhook"), 303)
+
+
+@bp.route("/webhook/remove", methods=["POST"])
+def webhook_remove() -> Response | tuple[str, int]:
+    """Stop sending webhooks (e-mail notices continue)."""
+    form = RemoveWebhookForm()
+    if not form.validate():
+        return _page(WebhookForm(formdata=None), 400)
+    current = _webhook()
+    if current is not None:
+        session = db_session()
+        session.delete(current)
+        audit.record(
+            session,
+            actor_id=current_partner().id,
+            action="webhook.remove",
+            object_type="publisher",
+            object_id=current_publisher().id,
+            before={"url": current.url},
+        )
+        flash("Webhook removed. Notices still arrive by e-mail.", "success")
+    return redirect(url_for("portal.webhook"), 303)

@@ -1,0 +1,179 @@
+"""Feed fetch counting that costs the feed path almost nothing.
+
+An outermost WSGI middleware sees every partner feed answer, including cache hits served
+below Flask, and adds one to an in-memory counter per (publisher, day) for each 200 or
+304; the publisher of a key is learned when the view accepts it. The counts are written
+with one insert-or-increment per pair at most once per flush interval per process. A
+process that dies loses at most one interval of counts: these are statistics, not accounts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.datastructures import Authorization
+
+from licenses.keys import key_digest
+from syndicate.database import Database
+from syndicate.newswire.models import FeedFetch
+from syndicate.orm import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def record_fetches(connection: Connection, publisher_id: int, day: date, count: int) -> None:
+    """Add ``count`` fetches for a publisher and day with a single statement."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(FeedFetch).values(publisher_id=publisher_id, day=day, count=count)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[FeedFetch.publisher_id, FeedFetch.day],
+        set_={"count": FeedFetch.count + stmt.excluded.count},
+    )
+    connection.execute(stmt)
+
+
+class FetchCounter:
+    """Thread-safe pending fetch counts of this process."""
+
+    def __init__(self, interval_seconds: float) -> None:
+        self.interval = interval_seconds
+        self._pending: Counter[tuple[int, date]] = Counter()
+        self._lock = threading.Lock()
+        self._last_flush = time.monotonic()
+
+    def hit(self, publisher_id: int, day: date) -> None:
+        """Count one fetch."""
+        with self._lock:
+            self._pending[(publisher_id, day)] += 1
+
+    def due(self) -> bool:
+        """Whether the pending counts should be written now."""
+        return bool(self._pending) and time.monotonic() - self._last_flush >= self.interval
+
+    def take(self) -> dict[tuple[int, date], int]:
+        """Remove and return the pending counts."""
+        with self._lock:
+            pending = dict(self._pending)
+            self._pending.clear()
+            self._last_flush = time.monotonic()
+        return pending
+
+    def flush(self, connection: Connection) -> int:
+        """Write the pending counts in ``connection``'s transaction; returns pairs written."""
+        pending = self.take()
+        try:
+            for (publisher_id, day), count in sorted(pending.items()):
+                record_fetches(connection, publisher_id, day, count)
+        except Exception:
+            with self._lock:
+                self._pending.update(pending)
+            raise
+        return len(pending)
+
+
+FEED_PATHS = frozenset({"/feeds/partner.rss", "/feeds/partner.atom", "/feeds/partner.json"})
+MAX_LEARNED_KEYS = 10_000
+
+
+def presented_secret(environ: dict[str, Any]) -> str:
+    """The feed key of a raw WSGI request: Bearer, Basic password, or ``?key=``."""
+    auth = Authorization.from_header(environ.get("HTTP_AUTHORIZATION"))
+    if auth is not None:
+        if auth.type == "bearer":
+            return auth.token or ""
+        if auth.type == "basic":
+            return auth.password or ""
+    for name, value in parse_qsl(environ.get("QUERY_STRING", "")):
+        if name == "key":
+            return value
+    return ""
+
+
+class KeyDirectory:
+    """Which publisher a feed key (by digest) belongs to, learned when the view accepts it.
+
+    Only keys the view has authenticated are here, and only 200/304 answers are counted,
+    so a revoked or unknown key never counts.
+    """
+
+    def __init__(self) -> None:
+        self._publishers: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def learn(self, digest: str, publisher_id: int) -> None:
+        """Remember the publisher of an accepted key."""
+        with self._lock:
+            if len(self._publishers) >= MAX_LEARNED_KEYS:
+                self._publishers.clear()
+            self._publishers[digest] = publisher_id
+
+    def publisher_for(self, digest: str) -> int | None:
+        """The publisher of a key seen before, else ``None``."""
+        return self._publishers.get(digest)
+
+
+class FetchCountingMiddleware:
+    """Counts every answered partner feed request (cache hits served below Flask included).
+
+    Wraps the whole WSGI stack, so requests answered by any inner layer are seen; the only
+    work per request is a hash of the key and a dictionary update.
+    """
+
+    def __init__(
+        self,
+        wsgi_app: Callable[..., Iterable[bytes]],
+        counter: FetchCounter,
+        keys: KeyDirectory,
+        database: Database,
+    ) -> None:
+        self.wsgi_app = wsgi_app
+        self.counter = counter
+        self.keys = keys
+        self.database = database
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Pass the request on; count it if it was a partner feed answered 200 or 304."""
+        if environ.get("PATH_INFO") not in FEED_PATHS:
+            return self.wsgi_app(environ, start_response)
+        statuses: list[str] = []
+
+        def recording(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, recording)
+        if statuses and statuses[-1][:3] in ("200", "304"):
+            publisher_id = self.keys.publisher_for(key_digest(presented_secret(environ)))
+            if publisher_id is not None:
+                self.counter.hit(publisher_id, utcnow().date())
+                if self.counter.due():
+                    self._flush()
+        return result
+
+    def _flush(self) -> None:
+        try:
+            with self.database.transaction() as session:
+                self.counter.flush(session.connection())
+        except Exception:  # statistics must never break a feed answer
+            log.exception("could not write feed fetch counts")
+
+
+def install(app: Flask) -> None:
+    """Wrap ``app``'s WSGI stack (outermost) with the fetch counter."""
+    counter = FetchCounter(float(app.config["PICKUPS_FETCH_FLUSH_SECONDS"]))
+    keys = KeyDirectory()
+    app.extensions["syndication.fetches"] = counter
+    app.extensions["syndication.fetch_keys"] = keys
+    app.wsgi_app = FetchCountingMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, counter, keys, app.extensions["syndicate.db"]
+    )
