@@ -6,9 +6,12 @@ fresh database with SQLAlchemy core inserts, serves it with ``syndicate serve --
 fetches one partner's RSS feed, and starts a floor server (``feeds_floor.py`` under gunicorn
 with the same settings) returning those bytes and headers pre-rendered. With wrk it prints:
 
-* warm partner feed requests/s (cache hit: key, licences and version checked) and its ratio
-  to the floor (target ≥ 0.8);
+* warm partner feed requests/s, gzip and identity (cache hit: with the fast path on, one
+  version read; off, key, licences and version through Flask) and its ratio to the floor
+  serving the same variant (target ≥ 0.8);
 * conditional requests (``If-None-Match`` → 304) and the ratio to the floor's 304 (≥ 0.8);
+
+each measured in ``--rounds`` interleaved app/floor rounds, reported as best and median;
 * a cold render of 50 full items: one request timed in-process with the feed cache
   emptied first, median of several (target ≤ 30 ms);
 * p50 latency at 100,000 articles over p50 at 1,000 (target ≤ 1.2).
@@ -366,6 +369,7 @@ class Measured:
 
     rps: float
     p50_ms: float
+    errors: int = 0
 
 
 def _ms(value: str) -> float:
@@ -381,17 +385,13 @@ def wrk(url: str, headers: dict[str, str], args: argparse.Namespace, duration: f
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     median = re.search(r"50%\s+([\d.]+\w+)", output)
-    if rate is None or median is None or "Non-2xx or 3xx responses" in output:
-        raise RuntimeError(f"unexpected answers while measuring {url}:\n{output}")
-    rps = float(rate.group(1))
-    p50 = _ms(median.group(1))
-    return Measured(rps, p50)
-
-
-def measure(url: str, headers: dict[str, str], args: argparse.Namespace) -> Measured:
-    """Warm up briefly, then measure."""
-    wrk(url, headers, args, min(2.0, args.duration))
-    return wrk(url, headers, args, args.duration)
+    if rate is None or median is None:
+        raise RuntimeError(f"unexpected output while measuring {url}:\n{output}")
+    # Failed answers are counted and reported, never silently included.
+    failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return Measured(
+        float(rate.group(1)), _ms(median.group(1)), int(failed.group(1)) if failed else 0
+    )
 
 
 # ----------------------------------------------------------------------------- runs
@@ -447,6 +447,32 @@ def cold_render_ms(url: str, key: str, runs: int, workdir: Path) -> float:
 
 
 @dataclass
+class Pair:
+    """One target measured on the app and on the floor, over several interleaved rounds."""
+
+    app: list[Measured]
+    floor: list[Measured]
+
+    @property
+    def best(self) -> tuple[float, float]:
+        """The best requests/s of the app and of the floor."""
+        return max(m.rps for m in self.app), max(m.rps for m in self.floor)
+
+    @property
+    def median(self) -> tuple[float, float]:
+        """The median requests/s of the app and of the floor."""
+        return (
+            statistics.median(m.rps for m in self.app),
+            statistics.median(m.rps for m in self.floor),
+        )
+
+    @property
+    def p50_ms(self) -> float:
+        """The app's median latency (median over rounds)."""
+        return statistics.median(m.p50_ms for m in self.app)
+
+
+@dataclass
 class Setting:
     """Figures for one database and archive size."""
 
@@ -454,18 +480,31 @@ class Setting:
     articles: int
     items: int
     feed_bytes: int
-    warm: Measured
-    floor: Measured
-    not_modified: Measured
-    floor_not_modified: Measured
+    pairs: dict[str, Pair]
     cold_ms: float
     load_seconds: float
+
+
+TARGETS = ("gzip", "plain", "304")
+
+
+def save_variant(workdir: Path, name: str, body: bytes, headers: list[tuple[str, str]]) -> None:
+    """Write one response's body and headers for the floor server."""
+    kept = [
+        (n, v)
+        for n, v in headers
+        if n.lower() not in ("content-length", "date", "server", "connection")
+    ]
+    (workdir / f"floor-{name}.body").write_bytes(body)
+    (workdir / f"floor-{name}.headers").write_text("\n".join(f"{n}: {v}" for n, v in kept))
 
 
 def run_setting(
     kind: str, articles: int, args: argparse.Namespace, workdir: Path, servers: Servers
 ) -> Setting:
     """Load, serve, measure and clean up one setting."""
+    import gzip
+
     with scratch_database(kind, workdir, args.postgres_url) as url:
         started = time.monotonic()
         data = load_data(url, articles, args.partners)
@@ -478,6 +517,9 @@ def run_setting(
             "SYNDICATE_INSTANCE_PATH": str(workdir / "instance"),
             "SYNDICATE_SECRET_KEY": "bench-secret",
         }
+        if args.no_fast_path:
+            env["SYNDICATE_CONFIG"] = str(workdir / "slow.toml")
+            (workdir / "slow.toml").write_text("[feeds]\nfast_path = false\n")
         app_server = servers.start(
             [
                 str(BIN / "syndicate"),
@@ -496,19 +538,15 @@ def run_setting(
             base = f"http://127.0.0.1:{port}"
             wait_ready(base + "/feeds/public.rss")
             feed_url = base + "/feeds/partner.rss"
-            headers = {"Authorization": f"Bearer {key}", "Accept-Encoding": "gzip"}
-            body, response_headers = fetch(feed_url, headers)
-            kept = [
-                (n, v)
-                for n, v in response_headers
-                if n.lower() not in ("content-length", "date", "server", "connection")
-            ]
-            etag = dict(response_headers)["ETag"]
-            (workdir / "floor.body").write_bytes(body)
-            (workdir / "floor.headers").write_text("\n".join(f"{n}: {v}" for n, v in kept))
-            import gzip
-
-            items = gzip.decompress(body).count(b"<item>")
+            auth = {"Authorization": f"Bearer {key}"}
+            zipped = {**auth, "Accept-Encoding": "gzip"}
+            body, zipped_headers = fetch(feed_url, zipped)
+            plain_body, plain_headers = fetch(feed_url, auth)
+            assert gzip.decompress(body) == plain_body
+            save_variant(workdir, "gzip", body, zipped_headers)
+            save_variant(workdir, "plain", plain_body, plain_headers)
+            etag = dict(zipped_headers)["ETag"]
+            items = plain_body.count(b"<item>")
             floor_port = free_port()
             floor_server = servers.start(
                 [
@@ -527,57 +565,72 @@ def run_setting(
                 ],
                 {
                     **os.environ,
-                    "BENCH_FLOOR_BODY": str(workdir / "floor.body"),
-                    "BENCH_FLOOR_HEADERS": str(workdir / "floor.headers"),
+                    "BENCH_FLOOR_BODY": str(workdir / "floor-gzip.body"),
+                    "BENCH_FLOOR_HEADERS": str(workdir / "floor-gzip.headers"),
+                    "BENCH_FLOOR_PLAIN_BODY": str(workdir / "floor-plain.body"),
+                    "BENCH_FLOOR_PLAIN_HEADERS": str(workdir / "floor-plain.headers"),
                 },
                 workdir / "floor.log",
             )
             floor_url = f"http://127.0.0.1:{floor_port}/feeds/partner.rss"
             wait_ready(floor_url)
-            conditional = {**headers, "If-None-Match": etag}
-            warm = measure(feed_url, headers, args)
-            floor = measure(floor_url, headers, args)
-            not_modified = measure(feed_url, conditional, args)
-            floor_not_modified = measure(floor_url, conditional, args)
+            requests = {"gzip": zipped, "plain": auth, "304": {**zipped, "If-None-Match": etag}}
+            pairs = {name: Pair([], []) for name in TARGETS}
+            for name in TARGETS:
+                # Warm both servers up once for each kind of request.
+                wrk(feed_url, requests[name], args, min(2.0, args.duration))
+                wrk(floor_url, requests[name], args, min(2.0, args.duration))
+            # Interleaved rounds: a busy moment on the machine hits app and floor alike.
+            for _round in range(args.rounds):
+                for name in TARGETS:
+                    pairs[name].app.append(wrk(feed_url, requests[name], args, args.duration))
+                    pairs[name].floor.append(wrk(floor_url, requests[name], args, args.duration))
         finally:
             servers.stop(app_server)
             if floor_server is not None:
                 servers.stop(floor_server)
         cold = cold_render_ms(url, key, args.cold_runs, workdir)
-        return Setting(
-            kind,
-            articles,
-            items,
-            len(body),
-            warm,
-            floor,
-            not_modified,
-            floor_not_modified,
-            cold,
-            load_seconds,
-        )
+        return Setting(kind, articles, items, len(body), pairs, cold, load_seconds)
 
 
 def report(settings: list[Setting], args: argparse.Namespace) -> None:
     """Print every figure and ratio."""
     print(
-        f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s, "
-        f"{args.partners} partners, partner RSS with gzip, gunicorn 2 workers × 4 threads\n"
+        f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s × {args.rounds} "
+        f"interleaved rounds, {args.partners} partners, partner RSS, "
+        f"gunicorn 2 workers × 4 threads (app and floor)"
+        + (", fast path OFF" if args.no_fast_path else "")
+        + "\nr/s: best of the rounds / median of the rounds; ratio = app ÷ floor\n"
     )
     header = (
-        f"{'database':<11}{'articles':>9}{'items':>6}{'load s':>8}"
-        f"{'warm r/s':>10}{'floor r/s':>10}{'ratio':>7}"
-        f"{'304 r/s':>10}{'floor 304':>10}{'ratio':>7}{'p50 ms':>8}{'cold ms':>9}"
+        f"{'database':<11}{'articles':>9}{'items':>6}  {'target':<7}"
+        f"{'app best':>9}{'floor best':>11}{'ratio':>7}"
+        f"{'app med':>9}{'floor med':>10}{'ratio':>7}{'p50 ms':>8}"
     )
     print(header)
     print("-" * len(header))
     for s in settings:
+        for name in TARGETS:
+            pair = s.pairs[name]
+            (app_best, floor_best), (app_med, floor_med) = pair.best, pair.median
+            label = {"gzip": "gzip", "plain": "plain", "304": "304"}[name]
+            print(
+                f"{s.database:<11}{s.articles:>9}{s.items:>6}  {label:<7}"
+                f"{app_best:>9.0f}{floor_best:>11.0f}{app_best / floor_best:>7.2f}"
+                f"{app_med:>9.0f}{floor_med:>10.0f}{app_med / floor_med:>7.2f}"
+                f"{pair.p50_ms:>8.2f}"
+                + (
+                    f"  ({errors} failed answers)"
+                    if (errors := sum(m.errors for m in pair.app))
+                    else ""
+                )
+            )
+    print()
+    print(f"{'database':<11}{'articles':>9}{'load s':>8}{'feed bytes (gzip)':>19}{'cold ms':>9}")
+    for s in settings:
         print(
-            f"{s.database:<11}{s.articles:>9}{s.items:>6}{s.load_seconds:>8.1f}"
-            f"{s.warm.rps:>10.0f}{s.floor.rps:>10.0f}{s.warm.rps / s.floor.rps:>7.2f}"
-            f"{s.not_modified.rps:>10.0f}{s.floor_not_modified.rps:>10.0f}"
-            f"{s.not_modified.rps / s.floor_not_modified.rps:>7.2f}"
-            f"{s.warm.p50_ms:>8.2f}{s.cold_ms:>9.1f}"
+            f"{s.database:<11}{s.articles:>9}{s.load_seconds:>8.1f}{s.feed_bytes:>19}"
+            f"{s.cold_ms:>9.1f}"
         )
     print()
     for kind in dict.fromkeys(s.database for s in settings):
@@ -586,7 +639,7 @@ def report(settings: list[Setting], args: argparse.Namespace) -> None:
             small, large = rows[0], rows[-1]
             print(
                 f"{kind}: p50 at {large.articles:,} / p50 at {small.articles:,} articles = "
-                f"{large.warm.p50_ms / small.warm.p50_ms:.2f} (warm), "
+                f"{large.pairs['gzip'].p50_ms / small.pairs['gzip'].p50_ms:.2f} (warm gzip), "
                 f"cold render {large.cold_ms / small.cold_ms:.2f}"
             )
     print(
@@ -605,6 +658,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--cold-runs", type=int, default=15, help="cold renders timed (median)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved app/floor rounds per target"
+    )
+    parser.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="serve with FEEDS_FAST_PATH off (every request through the full application)",
+    )
     return parser.parse_args(argv)
 
 

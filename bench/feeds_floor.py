@@ -1,10 +1,13 @@
 """The floor of the feed benchmark: a WSGI app that returns pre-rendered feed bytes.
 
-It answers with the exact body and headers the real partner feed served (read once at
-start-up from ``BENCH_FLOOR_BODY`` and ``BENCH_FLOOR_HEADERS``, one ``Name: value`` per
-line), and with 304 when ``If-None-Match`` carries the ETag, as the real one does. Served
-by gunicorn with the same worker class, workers and threads as ``syndicate serve``, it
-measures what the server and the loopback cost on their own.
+It answers with the exact body and headers the real partner feed served, read once at
+start-up: the gzip variant from ``BENCH_FLOOR_BODY`` and ``BENCH_FLOOR_HEADERS`` (one
+``Name: value`` per line) and, when given, the identity variant from
+``BENCH_FLOOR_PLAIN_BODY`` and ``BENCH_FLOOR_PLAIN_HEADERS``. It picks the variant by
+``Accept-Encoding`` (a plain substring test, cheaper than the real parsing) and answers 304
+when ``If-None-Match`` carries that variant's ETag, as the real one does. Served by gunicorn
+with the same worker class, workers and threads as ``syndicate serve``, it measures what the
+server and the loopback cost on their own.
 """
 
 from __future__ import annotations
@@ -14,24 +17,37 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-_BODY = Path(os.environ["BENCH_FLOOR_BODY"]).read_bytes()
-_HEADERS = [
-    (name.strip(), value.strip())
-    for name, _, value in (
-        line.partition(":")
-        for line in Path(os.environ["BENCH_FLOOR_HEADERS"]).read_text().splitlines()
-        if line.strip()
-    )
-]
-_ETAG = dict(_HEADERS).get("ETag", "")
-_FULL = [*_HEADERS, ("Content-Length", str(len(_BODY)))]
-_NOT_MODIFIED = [(n, v) for n, v in _HEADERS if n not in ("Content-Type", "Content-Encoding")]
+Headers = list[tuple[str, str]]
+
+
+def _variant(body_var: str, headers_var: str) -> tuple[bytes, str, Headers, Headers] | None:
+    if not os.environ.get(body_var):
+        return None
+    body = Path(os.environ[body_var]).read_bytes()
+    headers = [
+        (name.strip(), value.strip())
+        for name, _, value in (
+            line.partition(":")
+            for line in Path(os.environ[headers_var]).read_text().splitlines()
+            if line.strip()
+        )
+    ]
+    full = [*headers, ("Content-Length", str(len(body)))]
+    not_modified = [(n, v) for n, v in headers if n not in ("Content-Type", "Content-Encoding")]
+    return body, dict(headers).get("ETag", ""), full, not_modified
+
+
+_GZIP = _variant("BENCH_FLOOR_BODY", "BENCH_FLOOR_HEADERS")
+_PLAIN = _variant("BENCH_FLOOR_PLAIN_BODY", "BENCH_FLOOR_PLAIN_HEADERS") or _GZIP
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """Return the pre-rendered feed, or 304 for a matching ``If-None-Match``."""
-    if _ETAG and environ.get("HTTP_IF_NONE_MATCH") == _ETAG:
-        start_response("304 Not Modified", _NOT_MODIFIED)
+    variant = _GZIP if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "") else _PLAIN
+    assert variant is not None
+    body, etag, full, not_modified = variant
+    if etag and environ.get("HTTP_IF_NONE_MATCH") == etag:
+        start_response("304 Not Modified", not_modified)
         return [b""]
-    start_response("200 OK", _FULL)
-    return [_BODY]
+    start_response("200 OK", full)
+    return [body]

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from licenses.models import FeedKey, Publisher, PublisherStatus
@@ -60,11 +60,14 @@ def create_feed_key(
 
 
 def authenticate_feed_key(
-    session: Session, secret: str, now: datetime | None = None
+    session: Session, secret: str, now: datetime | None = None, *, record_use: bool = True
 ) -> FeedKey | None:
     """The live key matching ``secret`` of an active publisher, or ``None``.
 
-    The digest is compared in constant time; a revoked key fails at once.
+    The digest is compared in constant time; a revoked key fails at once. With
+    ``record_use`` the key's last use is set on the loaded row when due (at most once a
+    minute); web requests pass ``False`` and record it apart with
+    :func:`record_feed_key_use`, so that a read never has to write.
     """
     if not secret or not looks_like_feed_key(secret):
         return None
@@ -75,9 +78,28 @@ def authenticate_feed_key(
     if key.publisher.status is not PublisherStatus.ACTIVE:
         return None
     now = now or utcnow()
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+    if record_use and use_due(key.last_used_at, now):
         key.last_used_at = now
     return key
+
+
+def use_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a credential last used at ``last_used_at`` should have its use recorded now."""
+    return last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION
+
+
+def record_feed_key_use(session: Session, key_id: int, now: datetime) -> None:
+    """Record a key's use with one conditional UPDATE (a no-op when recorded recently)."""
+    session.execute(
+        update(FeedKey)
+        .where(
+            FeedKey.id == key_id,
+            or_(FeedKey.last_used_at.is_(None), FeedKey.last_used_at <= now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+        # Marked as bookkeeping: it changes nothing a reader sees (no content version bump).
+        .execution_options(synchronize_session=False, syndicate_bookkeeping=True)
+    )
 
 
 def revoke_feed_key(session: Session, key: FeedKey, *, actor_id: int | None) -> FeedKey:

@@ -9,8 +9,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from licenses.models import Publisher
@@ -20,6 +21,7 @@ from syndicate.accounts.passwords import hash_password, needs_rehash, verify_pas
 from syndicate.orm import utcnow
 
 API_TOKEN_PREFIX = "synd_api_"  # noqa: S105 - a public prefix, not a secret
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -169,8 +171,13 @@ def create_api_token(session: Session, user: User, label: str = "") -> tuple[Api
     return token, secret
 
 
-def user_by_api_token(session: Session, secret: str) -> User | None:
-    """The enabled user owning the live API token ``secret``; records its use."""
+def api_token_for(session: Session, secret: str, *, record_use: bool = True) -> ApiToken | None:
+    """The live API token ``secret`` of an enabled user, or ``None``.
+
+    With ``record_use`` its last use is set on the loaded row when due (at most once a
+    minute); web requests pass ``False`` and record it apart with
+    :func:`record_api_token_use`, so that a read never has to write.
+    """
     if not secret.startswith(API_TOKEN_PREFIX):
         return None
     digest = token_digest(secret)
@@ -180,5 +187,31 @@ def user_by_api_token(session: Session, secret: str) -> User | None:
         return None
     if not token.user.is_enabled:
         return None
-    token.last_used_at = utcnow()
-    return token.user
+    now = utcnow()
+    if record_use and (
+        token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
+    ):
+        token.last_used_at = now
+    return token
+
+
+def user_by_api_token(session: Session, secret: str) -> User | None:
+    """The enabled user owning the live API token ``secret``; records its use."""
+    token = api_token_for(session, secret)
+    return token.user if token is not None else None
+
+
+def record_api_token_use(session: Session, token_id: int, now: datetime) -> None:
+    """Record a token's use with one conditional UPDATE (a no-op when recorded recently)."""
+    session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - LAST_USED_RESOLUTION
+            ),
+        )
+        .values(last_used_at=now)
+        # Marked as bookkeeping: it changes nothing a reader sees (no content version bump).
+        .execution_options(synchronize_session=False, syndicate_bookkeeping=True)
+    )

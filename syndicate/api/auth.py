@@ -10,13 +10,19 @@ from dataclasses import dataclass
 
 from flask import current_app, g, request
 
-from licenses.keys import FEED_KEY_PREFIX, authenticate_feed_key
+from licenses.keys import (
+    FEED_KEY_PREFIX,
+    authenticate_feed_key,
+    record_feed_key_use,
+    use_due,
+)
 from licenses.models import FeedKey
 from syndicate.accounts.models import Role, User
-from syndicate.accounts.services import API_TOKEN_PREFIX, user_by_api_token
+from syndicate.accounts.services import API_TOKEN_PREFIX, api_token_for, record_api_token_use
 from syndicate.api import permissions as perms
 from syndicate.api.jsonio import ApiError, read_body
-from syndicate.web.db import db_session
+from syndicate.orm import utcnow
+from syndicate.web.db import db_session, write_apart
 
 REALM = 'Bearer realm="syndicate-api"'
 
@@ -84,14 +90,22 @@ def authenticate() -> Principal:
     if token is None:
         return ANONYMOUS
     session = db_session()
+    now = utcnow()
     if token.startswith(API_TOKEN_PREFIX):
-        user = user_by_api_token(session, token)
-        if user is not None:
+        api_token = api_token_for(session, token, record_use=False)
+        if api_token is not None:
+            if use_due(api_token.last_used_at, now):
+                token_id = api_token.id
+                write_apart(lambda s: record_api_token_use(s, token_id, now))
+            user = api_token.user
             role = perms.STAFF if user.role is Role.STAFF else perms.PARTNER
             return Principal(role, perms.ROLE_PERMISSIONS[role], user=user)
     elif token.startswith(FEED_KEY_PREFIX):
-        key = authenticate_feed_key(session, token)
+        key = authenticate_feed_key(session, token, now, record_use=False)
         if key is not None:
+            if use_due(key.last_used_at, now):
+                key_id = key.id
+                write_apart(lambda s: record_feed_key_use(s, key_id, now))
             return Principal(perms.FEED_KEY, perms.ROLE_PERMISSIONS[perms.FEED_KEY], feed_key=key)
     raise _unauthorized("The credentials are not valid (unknown, revoked or disabled).", True)
 

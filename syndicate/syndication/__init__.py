@@ -6,14 +6,23 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the feed endpoints, the cache, the version hook and log redaction."""
+    """Register the feed endpoints, the cache, the version hook, log redaction and the fast path."""
+    from syndicate.newswire import websub
     from syndicate.syndication import logs, version
     from syndicate.syndication.cache import FeedCache
     from syndicate.syndication.pixel import PixelSigner
     from syndicate.syndication.views import bp
 
     version.install()
+    websub.install()
     logs.install()
     app.extensions["syndication.cache"] = FeedCache(int(app.config["FEEDS_CACHE_MAX_BYTES"]))
     app.extensions["syndication.signer"] = PixelSigner(app.config["SECRET_KEY"])
     app.register_blueprint(bp)
+    from syndicate.syndication import fastpath
+
+    fastpath.install(app)
+    from syndicate.syndication import fetches
+
+    # Outermost, so fast-path answers are counted too.
+    fetches.install(app)

@@ -61,6 +61,11 @@ class FeedCache:
             self._entries.move_to_end(key)
             return entry
 
+    def peek(self, key: Hashable) -> CachedFeed | None:
+        """The entry under ``key``, fresh or not, leaving it and its recency untouched."""
+        with self._lock:
+            return self._entries.get(key)
+
     def put(self, key: Hashable, entry: CachedFeed) -> None:
         """Store ``entry``, evicting the least recently used ones beyond the bound."""
         if entry.size > self.max_bytes:

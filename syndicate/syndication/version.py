@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from licenses.models import FeedKey, License, Publisher
+from syndicate.comments.models import Comment
 from syndicate.content.models import (
     Article,
     ArticleImage,
@@ -32,6 +33,9 @@ from syndicate.syndication.models import FEED_STATE_ROW, FeedState
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
 # Changes to these can alter what a feed says or who may read it.
+# Execution option marking an UPDATE that changes nothing a feed or page shows.
+BOOKKEEPING = "syndicate_bookkeeping"
+
 WATCHED: tuple[type[Any], ...] = (
     Article,
     ArticleImage,
@@ -44,6 +48,8 @@ WATCHED: tuple[type[Any], ...] = (
     License,
     FeedKey,
     Publisher,
+    # Approved comments show on the article page, which the page cache keys on this version.
+    Comment,
 )
 # Bookkeeping that changes on reads; raising the version for it would empty every cache.
 IGNORED_ATTRIBUTES: dict[type[Any], frozenset[str]] = {
@@ -108,6 +114,9 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 def _bulk_statement(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete):
+        return
+    # Bookkeeping (a credential's last use) changes nothing a reader sees.
+    if state.execution_options.get(BOOKKEEPING):
         return
     mapper = state.bind_mapper
     if mapper is not None and issubclass(mapper.class_, WATCHED):

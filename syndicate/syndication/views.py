@@ -12,16 +12,18 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from feeds.http import accepts_gzip, not_modified
-from licenses.keys import authenticate_feed_key
+from licenses.keys import authenticate_feed_key, key_digest, record_feed_key_use, use_due
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
+from syndicate.syndication.fetches import FetchCounter, KeyDirectory
 from syndicate.syndication.pixel import TRANSPARENT_GIF, PixelSigner, record_view, referrer_host
 from syndicate.syndication.query import partner_coverage
 from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
 from syndicate.syndication.version import current_version
-from syndicate.web.db import db_session
+from syndicate.web.db import db_session, write_apart
 
 bp = Blueprint("syndication", __name__)
 
@@ -35,6 +37,18 @@ def feed_cache(app: Flask | None = None) -> FeedCache:
     """The application's rendered-feed cache."""
     cache: FeedCache = (app or current_app).extensions["syndication.cache"]
     return cache
+
+
+def fetch_counter(app: Flask | None = None) -> FetchCounter:
+    """The application's feed fetch counter (shared with any other path serving feeds)."""
+    counter: FetchCounter = (app or current_app).extensions["syndication.fetches"]
+    return counter
+
+
+def learn_key(secret: str, publisher_id: int) -> None:
+    """Tell the fetch counter whose key this is (it counts the answer after the view)."""
+    keys: KeyDirectory = current_app.extensions["syndication.fetch_keys"]
+    keys.learn(key_digest(secret), publisher_id)
 
 
 def pixel_signer(app: Flask | None = None) -> PixelSigner:
@@ -80,6 +94,7 @@ def feed_settings(app: Flask) -> FeedSettings:
         self_urls={
             fmt: base + url_for(f"syndication.{ep}") for fmt, ep in FORMAT_ENDPOINTS.items()
         },
+        kill_notice_days=int(config["NEWSWIRE_KILL_NOTICE_DAYS"]),
     )
 
 
@@ -134,9 +149,15 @@ def serve_partner_feed(fmt: str) -> Response:
     session = db_session()
     now = utcnow()
     secret = presented_key()
-    key = authenticate_feed_key(session, secret, now) if secret else None
+    key = authenticate_feed_key(session, secret, now, record_use=False) if secret else None
     if key is None:
         return _refusal(401, "A valid feed key is required.")
+    if use_due(key.last_used_at, now):
+        key_id = key.id
+        write_apart(lambda s: record_feed_key_use(s, key_id, now))
+        # The fast path learns from this row: show it the use just recorded, without
+        # making the request's read-only session dirty.
+        set_committed_value(key, "last_used_at", now)
     coverage = partner_coverage(session, key.publisher_id, now)
     if coverage.empty:
         return _refusal(403, "No licence is in force for this publisher.")
@@ -159,6 +180,7 @@ def serve_partner_feed(fmt: str) -> Response:
             signer=pixel_signer(),
         )
         cache.put(cache_key, entry)
+    learn_key(secret, key.publisher_id)
     return _answer(entry, fmt, settings)
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from syndicate.database import Database
+
+log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -53,3 +59,24 @@ def init_app(app: Flask, db: Database) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+def write_apart(work: Callable[[Session], None]) -> None:
+    """Run a small best-effort write in its own short transaction.
+
+    For bookkeeping during reads (a credential's last use): the request's own transaction
+    stays read-only, so on SQLite it never has to upgrade to a writer after another writer
+    committed (which fails at once, whatever the busy timeout). A failure is logged, not
+    raised: losing a last-use stamp must not fail the read. Within a writing request the
+    work joins the request's own transaction.
+    """
+    if has_request_context() and request.method not in SAFE_METHODS:
+        # A writing request already holds the write lock: a second transaction would wait
+        # for it. Its own commit carries the bookkeeping instead.
+        work(db_session())
+        return
+    try:
+        with database().transaction() as session:
+            work(session)
+    except OperationalError:
+        log.warning("a best-effort write was skipped", exc_info=True)

@@ -1,0 +1,343 @@
+"""Partner feed cache hits answered below Flask, exactly as the feed view would answer them.
+
+A WSGI middleware around the application. For ``GET``/``HEAD`` of ``/feeds/partner.rss``,
+``.atom`` and ``.json`` it answers from the rendered-feed cache when, and only when, the
+view would give the same answer without writing anything:
+
+* the key was accepted by the view before, and what that acceptance rested on (the key,
+  its publisher, the licences in force and their scope) was read at the database's current
+  content version. Revoking or rotating a key, suspending a publisher and any licence
+  change raise that version in the same transaction (see :mod:`.version`), so one indexed
+  read of the version per request is enough for every worker and machine to notice;
+* no licence of the publisher starts or ends between then and now (time alone changes the
+  scope without raising the version);
+* the key's ``last_used_at`` is not yet due to be recorded again (the view records it at
+  most once a minute);
+* the cache holds an entry for that scope that is fresh at this version and this moment.
+
+Anything else (unknown keys, refusals, misses, cookies, errors, other paths) goes to Flask
+unchanged. After Flask has served a partner feed with 200, the middleware learns the key's
+grant with the same domain functions the view uses, reading the version first so that the
+grant is never labelled with a version older than what it was computed from.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from sqlalchemy import Engine, event, select
+from werkzeug.datastructures import Authorization
+
+from feeds.http import accepts_gzip, not_modified
+from licenses.keys import LAST_USED_RESOLUTION, authenticate_feed_key, looks_like_feed_key
+from licenses.keys import key_digest as secret_digest
+from licenses.models import License, LicenseStatus
+from syndicate.database import Database, make_engine
+from syndicate.orm import utcnow
+from syndicate.syndication.cache import CachedFeed, FeedCache
+from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+from syndicate.syndication.query import partner_coverage
+from syndicate.syndication.render import FeedSettings, scope_signature
+from syndicate.syndication.version import current_version
+from syndicate.syndication.views import PARTNER_CACHE_CONTROL, VARY
+from syndicate.web.headers import CONTENT_SECURITY_POLICY
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+StartResponse = Callable[..., Any]
+
+FEED_PATHS = {
+    "/feeds/partner.rss": "rss",
+    "/feeds/partner.atom": "atom",
+    "/feeds/partner.json": "json",
+}
+# Flask adds "Cookie" to the view's Vary: every request looks at the session (sign-in checks).
+VARY_SENT = VARY + ", Cookie"
+# Grants are small; the bound only stops a flood of distinct keys from growing memory.
+MAX_GRANTS = 50_000
+# The version row, read by primary key (the same read as version.current_version).
+VERSION_QUERY = select(FeedState.version).where(FeedState.id == FEED_STATE_ROW)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What the view's acceptance of one key rested on, and until when it holds."""
+
+    version: int
+    key_id: int
+    publisher_id: int
+    scope: tuple[Any, ...]
+    valid_until: datetime | None
+    last_used_at: datetime | None
+
+    def holds(self, version: int, now: datetime) -> bool:
+        """Whether the view would accept the key at ``now`` without recording its use."""
+        return (
+            self.version == version
+            and (self.valid_until is None or now < self.valid_until)
+            and self.last_used_at is not None
+            and now - self.last_used_at < LAST_USED_RESOLUTION
+        )
+
+
+def presented_key(environ: dict[str, Any]) -> str | None:
+    """The key as the view reads it (Bearer, Basic password, ``?key=``); ``None`` if unsure."""
+    header = environ.get("HTTP_AUTHORIZATION")
+    if header:
+        auth = Authorization.from_header(header)
+        if auth is None:
+            return None
+        if auth.type == "bearer":
+            return auth.token or ""
+        if auth.type == "basic":
+            return auth.password or ""
+    query = environ.get("QUERY_STRING", "")
+    if not query:
+        return ""
+    # The same parsing as ``request.args`` (first value wins).
+    for name, value in parse_qsl(
+        query.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote"
+    ):
+        if name == "key":
+            return value
+    return ""
+
+
+class VersionReader:
+    """Reads the content version with one primary-key query on a dedicated connection.
+
+    Production sessions are bound to the engine: the read then uses a small pool of its
+    own in autocommit (one round trip, no BEGIN/ROLLBACK, no pre-ping), disposed together
+    with the application's engine. When sessions are bound to one connection instead (the
+    test suite joins every session to a transaction), the read goes through it, so it sees
+    exactly what the view sees.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+        # Compiled once, with the row id inline, for the driver's own cursor.
+        self._sql = str(
+            VERSION_QUERY.compile(
+                dialect=database.engine.dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+
+    def _pool(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(
+                        self.database.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+                    )
+                    event.listen(self.database.engine, "engine_disposed", self._dispose)
+                engine = self._engine
+        return engine
+
+    def _dispose(self, _engine: Engine) -> None:
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose()
+
+    def read(self) -> int:
+        """The current version (0 before the first change)."""
+        bind = self.database.sessionmaker.kw.get("bind")
+        if bind is not None and bind is not self.database.engine:
+            value = bind.execute(VERSION_QUERY).scalar()
+            return int(value or 0)
+        raw = self._pool().raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self._sql)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except BaseException:
+            raw.invalidate()
+            raise
+        finally:
+            raw.close()
+        return int(row[0]) if row is not None else 0
+
+
+class FeedFastPath:
+    """The middleware; ``served`` counts the requests it answered itself."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApp, *, enabled: bool = True) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.enabled = enabled
+        self.database: Database = app.extensions["syndicate.db"]
+        self.cache: FeedCache = app.extensions["syndication.cache"]
+        self.versions = VersionReader(self.database)
+        self.production = app.config["ENV"] == "production"
+        self.grants: dict[str, Grant] = {}
+        self.served = 0
+        self.learned = 0
+        self._count_lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Answer a partner feed cache hit here; hand everything else to Flask."""
+        fmt = FEED_PATHS.get(environ.get("PATH_INFO", ""))
+        if fmt is None or not self.enabled or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        # A cookie may carry a session the view would refresh: leave those to Flask.
+        secret = None if environ.get("HTTP_COOKIE") else presented_key(environ)
+        if not secret or not looks_like_feed_key(secret):
+            return self.wsgi_app(environ, start_response)
+        digest = secret_digest(secret)
+        grant = self.grants.get(digest)
+        settings: FeedSettings | None = self.app.extensions.get("syndication.settings")
+        if grant is not None and settings is not None:
+            key = (grant.publisher_id, grant.scope, fmt)
+            entry = self.cache.peek(key)
+            if entry is None:
+                # The view renders; the next request shows whether the grant still holds.
+                return self.wsgi_app(environ, start_response)
+            if entry.version == grant.version:
+                try:
+                    version = self.versions.read()
+                except Exception:  # the view answers, or reports the failure itself
+                    self.app.logger.exception("Partner feed fast path could not read the version")
+                    return self.wsgi_app(environ, start_response)
+                now = utcnow()
+                if grant.holds(version, now):
+                    entry = self.cache.get(key, version, now)
+                    if entry is None:
+                        # Only the copy has expired: the view renders, the grant stands.
+                        return self.wsgi_app(environ, start_response)
+                    status, headers, body = self.respond(environ, entry, fmt, settings)
+                    start_response(status, headers)
+                    with self._count_lock:
+                        self.served += 1
+                    return [body] if body else []
+        return self._through_view(environ, start_response, secret, digest)
+
+    def respond(
+        self, environ: dict[str, Any], entry: CachedFeed, fmt: str, settings: FeedSettings
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Status, headers and body for a cached feed, as the view and Flask would send."""
+        rep = entry.representation
+        gzip = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        headers: list[tuple[str, str]] = []
+        fresh = not_modified(
+            rep, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")
+        )
+        if not fresh:
+            headers.append(("Content-Type", entry.content_type))
+        headers += [
+            ("ETag", rep.gzip_etag if gzip else rep.etag),
+            ("Cache-Control", PARTNER_CACHE_CONTROL),
+            ("Vary", VARY_SENT),
+            ("Referrer-Policy", "no-referrer"),
+        ]
+        # Werkzeug drops Last-Modified from a 304 (an entity header), so it is sent with 200 only.
+        if rep.last_modified_http and not fresh:
+            headers.append(("Last-Modified", rep.last_modified_http))
+        if settings.hub_url:
+            link = f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
+            headers.append(("Link", link))
+        body = b""
+        if not fresh:
+            body = rep.gzip_body if gzip else rep.body
+            if gzip:
+                headers.append(("Content-Encoding", "gzip"))
+            headers.append(("Content-Length", str(len(body))))
+        # The security headers every response gets (syndicate.web.headers).
+        headers += [
+            ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+            ("X-Content-Type-Options", "nosniff"),
+            ("X-Frame-Options", "DENY"),
+        ]
+        if self.production:
+            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            body = b""
+        return ("304 NOT MODIFIED" if fresh else "200 OK"), headers, body
+
+    def _through_view(
+        self, environ: dict[str, Any], start_response: StartResponse, secret: str, digest: str
+    ) -> Iterable[bytes]:
+        statuses: list[str] = []
+
+        def recording_start_response(status: str, headers: Any, *args: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, *args)
+
+        result = self.wsgi_app(environ, recording_start_response)
+        # The view has committed by now: its key use is recorded and visible.
+        if statuses and statuses[-1].startswith(("200", "304")):
+            try:
+                self.learn(secret, digest)
+            except Exception:  # learning is an optimisation only
+                self.app.logger.exception("Partner feed fast path could not learn a key")
+        return result
+
+    def learn(self, secret: str, digest: str) -> Grant | None:
+        """Record what the view's acceptance of ``secret`` rests on, at the current version."""
+        session = self.database.session()
+        try:
+            # The version first: anything read after it is at least that new, so a grant is
+            # never used at a version that would hide a later change.
+            version = current_version(session).number
+            now = utcnow()
+            key = authenticate_feed_key(session, secret, now)
+            if key is None or key.last_used_at == now:
+                # Refused, or its use is due to be recorded: nothing the fast path may serve.
+                self.grants.pop(digest, None)
+                return None
+            coverage = partner_coverage(session, key.publisher_id, now)
+            if coverage.empty:
+                self.grants.pop(digest, None)
+                return None
+            grant = Grant(
+                version=version,
+                key_id=key.id,
+                publisher_id=key.publisher_id,
+                scope=scope_signature(coverage),
+                valid_until=self._next_licence_change(session, key.publisher_id, now),
+                last_used_at=key.last_used_at,
+            )
+        finally:
+            # Read only: authenticate_feed_key may have stamped last_used_at; never keep it.
+            session.rollback()
+            session.close()
+        if len(self.grants) >= MAX_GRANTS:
+            self.grants.clear()
+        self.grants[digest] = grant
+        with self._count_lock:
+            self.learned += 1
+        return grant
+
+    @staticmethod
+    def _next_licence_change(session: Any, publisher_id: int, now: datetime) -> datetime | None:
+        """The next moment a licence of the publisher starts or ends (scope changes then)."""
+        rows = session.execute(
+            select(License.starts_at, License.ends_at).where(
+                License.publisher_id == publisher_id, License.status == LicenseStatus.ACTIVE
+            )
+        ).all()
+        moments = [
+            moment
+            for row in rows
+            for moment in (row.starts_at, row.ends_at)
+            if moment and moment > now
+        ]
+        return min(moments, default=None)
+
+
+def install(app: Flask) -> FeedFastPath:
+    """Wrap ``app.wsgi_app``; ``FEEDS_FAST_PATH`` switches it on or off."""
+    fast = FeedFastPath(app, app.wsgi_app, enabled=bool(app.config.get("FEEDS_FAST_PATH", True)))
+    app.wsgi_app = fast  # type: ignore[method-assign]
+    app.extensions["syndication.fastpath"] = fast
+    return fast
