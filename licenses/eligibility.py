@@ -60,8 +60,12 @@ class Assessment:
 
 
 def domain_of(website: str) -> str:
-    """The host name of a website address, lower-case, without ``www.``."""
-    host = (urlsplit(website if "//" in website else f"//{website}").hostname or "").lower()
+    """The host name of a website address, lower-case, without ``www.``; "" if it has none."""
+    try:
+        parts = urlsplit(website if "//" in website else f"//{website}")
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. "[not-an-ip]" or a bad port: no usable host
+        return ""
     return host.removeprefix("www.")
 
 

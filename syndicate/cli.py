@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -192,7 +193,7 @@ def worker(once: bool, interval: float | None) -> None:
 
     config = current_app.config
     db = database()
-    transports = transports_from_config(config)
+    transports = transports_from_config(config, db)
     pause = interval or float(config["WORKER_INTERVAL_SECONDS"])
     click.echo(f"Worker started ({config['MAIL_BACKEND']} mail backend).", err=True)
     while True:
@@ -208,6 +209,73 @@ def worker(once: bool, interval: float | None) -> None:
         if once:
             return
         time.sleep(pause)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  {message}", err=True)
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace PATH if it already exists.")
+@with_appcontext
+def backup(path: Path, yes: bool) -> None:
+    """Back up the database and the media folder into the tar archive PATH."""
+    import time
+
+    from syndicate.backup import BackupError, create_backup
+
+    if path.exists() and not yes:
+        raise click.ClickException(f"{path} exists; add --yes to replace it")
+    config = current_app.config
+    started = time.monotonic()
+    click.echo(f"Backing up to {path}", err=True)
+    try:
+        summary = create_backup(
+            config["DATABASE_URL"], Path(config["MEDIA_DIR"]), path, progress=_progress
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(summary.tables.values())
+    click.echo(
+        f"Backed up {summary.backend}: {len(summary.tables)} tables, {rows} rows, "
+        f"{summary.media_files} media files; {summary.archive_bytes} bytes in "
+        f"{time.monotonic() - started:.1f}s.",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Confirm replacing the current data.")
+@with_appcontext
+def restore(path: Path, yes: bool) -> None:
+    """Replace the database and the media folder with the backup PATH."""
+    import time
+
+    from syndicate.backup import BackupError, has_data, read_manifest, restore_backup
+
+    config = current_app.config
+    url, media_dir = config["DATABASE_URL"], Path(config["MEDIA_DIR"])
+    try:
+        manifest = read_manifest(path)
+        if not yes and has_data(url, media_dir):
+            raise click.ClickException(
+                "Restoring replaces everything in the configured database and in the media "
+                f"folder {media_dir} with the backup made {manifest['created_at']}. "
+                "Nothing was changed. Run again with --yes to go ahead."
+            )
+        started = time.monotonic()
+        click.echo(f"Restoring from {path} (made {manifest['created_at']})", err=True)
+        summary = restore_backup(url, media_dir, path, progress=_progress)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Restored {summary.backend}: {len(summary.tables)} tables, "
+        f"{sum(summary.tables.values())} rows, {summary.media_files} media files in "
+        f"{time.monotonic() - started:.1f}s.",
+        err=True,
+    )
 
 
 def register_commands(app: Flask) -> None:

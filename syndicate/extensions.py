@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -16,7 +15,19 @@ login_manager.login_message_category = "info"
 
 csrf = CSRFProtect()
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+def client_address() -> str:
+    """The rate-limit key: the client's address as far as the trusted proxies tell it.
+
+    ``create_app`` wraps the application in ProxyFix only when ``TRUSTED_PROXIES`` > 0, and
+    then takes that many hops from the right of X-Forwarded-For; with 0 the header is ignored,
+    so a forged one cannot move a client to a fresh counter.
+    """
+    return request.remote_addr or "unknown"
+
+
+# Counters live in RATELIMIT_STORAGE_URI: memory per process, or Redis shared by every worker.
+limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
 
 
 def init_extensions(app: Flask) -> None:

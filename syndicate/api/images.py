@@ -56,7 +56,8 @@ def _form() -> tuple[bytes, ImageRights, str, str]:
     """The upload and its rights from the form; 422 naming every field at fault."""
     form = request.form
     problems: dict[str, str] = {}
-    unknown = sorted(set(form) - FORM_FIELDS)
+    # str(): a multipart part without a name arrives under the key None.
+    unknown = sorted(str(name) for name in set(form) - FORM_FIELDS)
     problems.update(dict.fromkeys(unknown, "Unknown field."))
     values = {name: form.get(name, "").strip() for name in TEXT_LIMITS}
     for name, limit in TEXT_LIMITS.items():
