@@ -7,7 +7,8 @@ UPDATE itself; on SQLite writers are serialised by ``BEGIN IMMEDIATE`` and then 
 version. Either way exactly one save of a given version wins and the others get 409.
 
 Double approval of a licensing request is covered by tests/test_licensing_domain.py and
-the API tests. Key revocation racing partner feed fetches is not covered here yet.
+the API tests. Here too: a feed key revoked while partners fetch their feed as fast as they
+can fails on every request that starts after the revocation is committed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import http.client
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ from syndicate.content.models import Article
 from syndicate.database import Database
 from syndicate.migrate import upgrade
 from tests.conftest import _fresh_postgres
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_feed_partner, make_user
 
 THREADS = 8
 
@@ -58,6 +60,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str,
         _token, secret = create_api_token(session, user, label="races")
         article = make_article(session, slug="contested-story", dek="Start.")
         slug = article.slug
+        _publisher, feed_key = make_feed_partner(session)
     app = create_app(
         {
             "SECRET_KEY": "race-test-secret",
@@ -75,6 +78,7 @@ def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str,
             "token": secret,
             "slug": slug,
             "database": database,
+            "feed_key": feed_key,
         }
     finally:
         server.shutdown()
@@ -184,3 +188,59 @@ def test_read_modify_write_with_retries_loses_no_update(served) -> None:
     with served["database"].session() as session:
         stored = session.scalar(select(Article.version).where(Article.slug == served["slug"]))
     assert stored == final["version"]
+
+
+def test_a_key_revoked_during_feed_fetches_fails_from_the_next_request(served) -> None:
+    """Fetchers hammer the feed (through the fast path once warm) while staff revoke the key."""
+    port, feed_key = served["port"], served["feed_key"]
+    revoked_at: list[float] = []
+    outcomes: list[tuple[float, float, int]] = []  # (sent, answered, status)
+    lock = threading.Lock()
+    stop = threading.Event()
+    barrier = threading.Barrier(THREADS + 1)
+
+    def fetch_feed() -> None:
+        barrier.wait(timeout=30)
+        while not stop.is_set():
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            sent = time.monotonic()
+            try:
+                connection.request(
+                    "GET", "/feeds/partner.rss", headers={"Authorization": f"Bearer {feed_key}"}
+                )
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            finally:
+                connection.close()
+            with lock:
+                outcomes.append((sent, time.monotonic(), status))
+
+    threads = [threading.Thread(target=fetch_feed) for _ in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait(timeout=30)
+    status, keys = _request(port, served["token"], "GET", "/api/v1/feed-keys")
+    assert status == 200, keys
+    (key,) = keys["items"]
+    deadline = time.monotonic() + 30
+    while not any(s == 200 for *_, s in list(outcomes)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    delete_sent = time.monotonic()
+    status, _ = _request(port, served["token"], "DELETE", f"/api/v1/feed-keys/{key['id']}")
+    assert status == 204
+    revoked_at.append(time.monotonic())
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert outcomes, "no fetch completed"
+    assert {status for *_, status in outcomes} <= {200, 401}, "no server error, no other status"
+    before = [s for sent, answered, s in outcomes if answered < delete_sent]
+    after = [s for sent, answered, s in outcomes if sent > revoked_at[0]]
+    assert before, "some fetches finished before the revocation"
+    assert 200 in before
+    assert after, "some fetches started after the revocation"
+    assert set(after) == {401}, "a revoked key must fail on every later request"
