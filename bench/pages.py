@@ -6,7 +6,8 @@ once. A floor server, gunicorn with the same worker class, workers and threads, 
 those exact bytes pre-rendered. Both are measured on loopback with wrk (or a bounded Python
 client when wrk is missing):
 
-* the article page for an anonymous reader (database queries and the template);
+* the article page for an anonymous reader (with the page cache on, as deployed: one
+  version read per request and the kept copy; ``--no-page-cache`` measures the render);
 * the same page asked conditionally with ``If-None-Match`` (a 304, as a shared cache would);
 * the floor.
 
@@ -356,6 +357,11 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     env["SYNDICATE_INSTANCE_PATH"] = str(instance)
     env["SYNDICATE_DATABASE_URL"] = args.database_url or f"sqlite:///{instance / 'syndicate.db'}"
+    if args.no_page_cache:
+        # Every request rendered by Flask: the figures of the render path itself.
+        config = workdir / "syndicate.toml"
+        config.write_text("[site]\npage_cache = false\n")
+        env["SYNDICATE_CONFIG"] = str(config)
     print("Preparing a throwaway instance…", file=sys.stderr)
     prepare_instance(env)
 
@@ -435,6 +441,7 @@ def print_report(args: argparse.Namespace, measured: Run) -> float:
         f"  server: gunicorn {options['worker_class']}, {args.workers} workers × "
         f"{options['threads']} threads; database: {database}; load: {tool}; loopback"
     )
+    print(f"  page cache: {'off' if args.no_page_cache else 'on'}")
     print(f"  page:   {page.path} ({len(page.body):,} bytes, {page.content_type})")
     print()
     header = f"  {'target':<36} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
@@ -471,6 +478,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="a scratch database to use instead of a temporary SQLite file "
         "(e.g. postgresql://postgres@127.0.0.1:5432/bench); the demo content is loaded into it",
+    )
+    parser.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="serve with [site] page_cache = false, so that every request is rendered",
     )
     parser.add_argument("--path", default=None, help="the page to measure, e.g. /articles/SLUG")
     parser.add_argument(

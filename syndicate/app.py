@@ -19,6 +19,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """
     instance = instance_path()
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    from syndicate.web.routing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     settings = read_settings(overrides, instance=instance)
     ensure_secret_key(settings, instance)
     app.config.from_mapping(settings)
@@ -51,18 +54,37 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from syndicate.extensions import init_extensions
 
     init_extensions(app)
+    from syndicate.web import sessions as web_sessions
+
+    web_sessions.init_app(app)
 
     from syndicate.accounts.views import bp as accounts_bp
+    from syndicate.api import bp as api_bp
+    from syndicate.comments.views import bp as comments_bp
+    from syndicate.extensions import csrf
     from syndicate.media import bp as media_bp
+    from syndicate.portal.views import bp as portal_bp
     from syndicate.public.views import bp as public_bp
     from syndicate.staff.views import bp as staff_bp
     from syndicate.templating import init_templating
 
     init_templating(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(comments_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(media_bp)
+    # The API authenticates only by bearer credentials, never by cookie: no CSRF exposure.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+    from syndicate.syndication import init_app as init_syndication
+
+    init_syndication(app)
+    from syndicate.web import pagecache
+
+    # Outermost: a kept page is answered before anything else runs.
+    pagecache.install(app)
     from syndicate.cli import register_commands
 
     register_commands(app)

@@ -116,8 +116,14 @@ def build_stories(
 
 
 def count_queries(client: FlaskClient, statements: list[str], path: str) -> int:
+    # The statements of the render itself: the page cache (tests/test_page_cache.py) is off.
+    page_cache = client.application.extensions["syndicate.pagecache"]
+    enabled, page_cache.enabled = page_cache.enabled, False
     statements.clear()
-    response = client.get(path)
+    try:
+        response = client.get(path)
+    finally:
+        page_cache.enabled = enabled
     assert response.status_code == 200
     return sum(
         1

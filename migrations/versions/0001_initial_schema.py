@@ -272,6 +272,21 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "feed_fetches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_feed_fetches_publisher_id_publishers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_fetches")),
+        sa.UniqueConstraint("publisher_id", "day", name=op.f("uq_feed_fetches_publisher_id")),
+    )
+    op.create_table(
         "image_renditions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("image_id", sa.Integer(), nullable=False),
@@ -287,6 +302,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_image_renditions")),
         sa.UniqueConstraint("image_id", "width", name=op.f("uq_image_renditions_image_id")),
+    )
+    op.create_table(
+        "publisher_webhooks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column(
+            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_publisher_webhooks_publisher_id_publishers"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_publisher_webhooks")),
+        sa.UniqueConstraint("publisher_id", name=op.f("uq_publisher_webhooks_publisher_id")),
     )
     op.create_table(
         "users",
@@ -768,9 +804,96 @@ def upgrade() -> None:
             "ix_licenses_publisher_status", ["publisher_id", "status"], unique=False
         )
 
+    op.create_table(
+        "notices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("publisher_id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("correction", "kill", name="noticekind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("correction_id", sa.Integer(), nullable=True),
+        sa.Column("headline", sa.String(length=300), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("email_message_id", sa.Integer(), nullable=True),
+        sa.Column("webhook_message_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name=op.f("fk_notices_article_id_articles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["correction_id"],
+            ["corrections.id"],
+            name=op.f("fk_notices_correction_id_corrections"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["email_message_id"],
+            ["outbox_messages.id"],
+            name=op.f("fk_notices_email_message_id_outbox_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["publisher_id"],
+            ["publishers.id"],
+            name=op.f("fk_notices_publisher_id_publishers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["webhook_message_id"],
+            ["outbox_messages.id"],
+            name=op.f("fk_notices_webhook_message_id_outbox_messages"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+    )
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.create_index("ix_notices_article_id_kind", ["article_id", "kind"], unique=False)
+        batch_op.create_index(
+            "ix_notices_publisher_id_created_at", ["publisher_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "notice_acknowledgements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("notice_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["notice_id"],
+            ["notices.id"],
+            name=op.f("fk_notice_acknowledgements_notice_id_notices"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_notice_acknowledgements_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice_acknowledgements")),
+        sa.UniqueConstraint("notice_id", name=op.f("uq_notice_acknowledgements_notice_id")),
+    )
+
 
 def downgrade() -> None:
 
+    op.drop_table("notice_acknowledgements")
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_index("ix_notices_publisher_id_created_at")
+        batch_op.drop_index("ix_notices_article_id_kind")
+
+    op.drop_table("notices")
     with op.batch_alter_table("licenses", schema=None) as batch_op:
         batch_op.drop_index("ix_licenses_publisher_status")
         batch_op.drop_index(batch_op.f("ix_licenses_ends_at"))
@@ -828,7 +951,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_publisher_id"))
 
     op.drop_table("users")
+    op.drop_table("publisher_webhooks")
     op.drop_table("image_renditions")
+    op.drop_table("feed_fetches")
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.drop_index("ix_articles_status_released_at")
         batch_op.drop_index("ix_articles_section_status_released_at")

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from syndicate.accounts.current import signed_in_user
 from syndicate.accounts.forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from syndicate.accounts.invitations import make_invitation_token, user_for_invitation
-from syndicate.accounts.models import User
+from syndicate.accounts.models import Role, User
 from syndicate.accounts.passwords import verify_password
 from syndicate.accounts.services import (
     AccountError,
@@ -36,7 +36,11 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 def _home_for(user: User) -> str:
-    return url_for("staff.dashboard") if user.is_staff else url_for("public.home")
+    if user.is_staff:
+        return url_for("staff.dashboard")
+    if user.role is Role.PARTNER:
+        return url_for("portal.home")
+    return url_for("public.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -183,3 +183,4 @@ def feed_atom() -> BaseResponse:
 
 # The application form registers its routes on this blueprint.
 from syndicate.public import apply as _apply  # noqa: E402, F401
+from syndicate.public import sitemap as _sitemap  # noqa: E402, F401
