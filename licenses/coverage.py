@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, raiseload
 
-from licenses.licences import active_licences
+from licenses.licences import in_force
 from licenses.models import License, ScopeKind
 from syndicate.content.models import Article, Section, SyndicationPolicy
 from syndicate.content.services import publicly_visible
@@ -55,8 +55,18 @@ def coverage_of(licences: Sequence[License]) -> Coverage:
 
 
 def publisher_coverage(session: Session, publisher_id: int, now: datetime) -> Coverage:
-    """The coverage of ``publisher_id``'s licences in force at ``now``."""
-    return coverage_of(active_licences(session, publisher_id, now))
+    """The coverage of ``publisher_id``'s licences in force at ``now``.
+
+    Every feed and partner API request runs this, so it reads the licence rows alone,
+    through their index, without the relations a licence loads by default.
+    """
+    licences = session.scalars(
+        select(License)
+        .where(License.publisher_id == publisher_id, in_force(now))
+        .order_by(License.id)
+        .options(raiseload("*"))
+    ).all()
+    return coverage_of(licences)
 
 
 def covered_condition(coverage: Coverage) -> ColumnElement[bool]:

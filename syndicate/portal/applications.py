@@ -20,8 +20,9 @@ from syndicate.content.models import Article, Section
 from syndicate.content.services import publicly_visible
 from syndicate.orm import utcnow
 from syndicate.portal.blueprint import bp, current_partner, current_publisher, own_or_404
-from syndicate.portal.forms import ConfirmForm, LicenceRequestForm, article_slug
+from syndicate.portal.forms import ConfirmForm, LicenceRequestForm
 from syndicate.web.db import db_session
+from syndicate.web.request_form import article_slug
 from syndicate.web.site import eligibility_policy, site_info
 
 

@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from licenses.eligibility import OUTLET_TYPES
 from licenses.models import Publisher
 from licenses.requests import TEXT_LIMITS
+from syndicate.web.request_form import request_data
 
 SCOPE_CHOICES = [
     SelectChoice("all", "All syndicated stories"),
@@ -97,24 +98,8 @@ class LicenceRequestForm(FlaskForm):
         self.monthly_audience.data = str(publisher.monthly_audience or "")
 
     def domain_data(self) -> dict[str, Any]:
-        """The form's values in the shape :func:`licenses.requests.submit_request` takes."""
-        kind = self.scope_kind.data or "all"
-        scope: dict[str, Any] = {"kind": kind}
-        if kind == "sections":
-            scope["sections"] = list(self.sections.data or [])
-        elif kind == "article":
-            scope["article"] = article_slug(self.article.data or "")
-        return {
-            "organization": self.organization.data or "",
-            "website": self.website.data or "",
-            "contact_name": self.contact_name.data or "",
-            "contact_email": self.contact_email.data or "",
-            "outlet_type": self.outlet_type.data or "",
-            "monthly_audience": _audience(self.monthly_audience.data or ""),
-            "scope": scope,
-            "intended_use": self.intended_use.data or "",
-            "message": self.message.data or "",
-        }
+        """The answers in the shape :func:`licenses.requests.submit_request` takes."""
+        return request_data(self)
 
     def add_domain_errors(self, problems: dict[str, str]) -> None:
         """Show the domain's complaints beside the fields they concern."""
@@ -125,20 +110,3 @@ class LicenceRequestForm(FlaskForm):
             if message not in errors:
                 errors.append(message)
             field.errors = errors
-
-
-def _audience(raw: str) -> int | str:
-    """A typed number as an int, so that the domain can tell a negative one apart."""
-    cleaned = raw.strip().replace(",", "").replace("_", "").replace(" ", "")
-    try:
-        return int(cleaned)
-    except ValueError:
-        return raw
-
-
-def article_slug(value: str) -> str:
-    """A story's slug from its slug or its address on the site (``…/articles/<slug>``)."""
-    value = value.strip()
-    if "/articles/" in value:
-        value = value.split("/articles/", 1)[1]
-    return value.split("?", 1)[0].split("#", 1)[0].strip("/")

@@ -21,9 +21,10 @@ from syndicate.content.models import Article, Section
 from syndicate.content.services import publicly_visible
 from syndicate.extensions import limiter
 from syndicate.orm import utcnow
-from syndicate.public.apply_form import ApplicationForm, article_slug
+from syndicate.public.apply_form import ApplicationForm
 from syndicate.public.views import bp
 from syndicate.web.db import db_session
+from syndicate.web.request_form import article_slug
 from syndicate.web.site import eligibility_policy, site_info
 
 CONFIRMATION_SALT = "syndicate.apply.confirmation"

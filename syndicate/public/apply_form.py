@@ -17,7 +17,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from licenses.eligibility import OUTLET_TYPES
-from licenses.requests import MAX_AUDIENCE, TEXT_LIMITS
+from licenses.requests import TEXT_LIMITS
+from syndicate.web.request_form import request_data
 
 SCOPE_CHOICES = [
     SelectChoice("all", "All the stories we syndicate"),
@@ -111,23 +112,7 @@ class ApplicationForm(FlaskForm):
 
     def domain_data(self) -> dict[str, Any]:
         """The answers in the shape :func:`licenses.requests.submit_request` takes."""
-        kind = self.scope_kind.data or "all"
-        scope: dict[str, Any] = {"kind": kind}
-        if kind == "sections":
-            scope["sections"] = list(self.sections.data or [])
-        elif kind == "article":
-            scope["article"] = article_slug(self.article.data or "")
-        return {
-            "organization": self.organization.data or "",
-            "website": self.website.data or "",
-            "contact_name": self.contact_name.data or "",
-            "contact_email": self.contact_email.data or "",
-            "outlet_type": self.outlet_type.data or "",
-            "monthly_audience": audience(self.monthly_audience.data or ""),
-            "scope": scope,
-            "intended_use": self.intended_use.data or "",
-            "message": self.message.data or "",
-        }
+        return request_data(self)
 
     def add_domain_errors(self, problems: dict[str, str]) -> None:
         """Show each of the domain's complaints beside the field it concerns."""
@@ -138,22 +123,3 @@ class ApplicationForm(FlaskForm):
             field = getattr(self, DOMAIN_FIELDS.get(name, name), None) or self.message
             if message not in field.errors:
                 field.errors = [*field.errors, message]
-
-
-def audience(raw: str) -> int | str:
-    """A typed number as an int (so a negative one is told apart); anything else as typed."""
-    cleaned = raw.strip().replace(",", "").replace("_", "").replace(" ", "")
-    if len(cleaned) > 20 and cleaned.lstrip("-").isdigit():
-        return MAX_AUDIENCE + 1  # refused as too large, without parsing thousands of digits
-    try:
-        return int(cleaned)
-    except ValueError:
-        return raw
-
-
-def article_slug(value: str) -> str:
-    """A story's slug from its slug or its address on the site (``…/articles/<slug>``)."""
-    value = value.strip()
-    if "/articles/" in value:
-        value = value.split("/articles/", 1)[1]
-    return value.split("?", 1)[0].split("#", 1)[0].strip("/")

@@ -35,6 +35,7 @@ from sqlalchemy import Engine, event, select
 from werkzeug.datastructures import Authorization
 
 from feeds.http import accepts_gzip, not_modified
+from licenses.coverage import publisher_coverage
 from licenses.keys import LAST_USED_RESOLUTION, authenticate_feed_key, looks_like_feed_key
 from licenses.keys import key_digest as secret_digest
 from licenses.models import License, LicenseStatus
@@ -42,7 +43,6 @@ from syndicate.database import Database, make_engine
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.models import FEED_STATE_ROW, FeedState
-from syndicate.syndication.query import partner_coverage
 from syndicate.syndication.render import FeedSettings, scope_signature
 from syndicate.syndication.version import current_version
 from syndicate.syndication.views import PARTNER_CACHE_CONTROL, VARY
@@ -295,7 +295,7 @@ class FeedFastPath:
                 # Refused, or its use is due to be recorded: nothing the fast path may serve.
                 self.grants.pop(digest, None)
                 return None
-            coverage = partner_coverage(session, key.publisher_id, now)
+            coverage = publisher_coverage(session, key.publisher_id, now)
             if coverage.empty:
                 self.grants.pop(digest, None)
                 return None

@@ -16,28 +16,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, select, union_all
 from sqlalchemy.orm import Session, defer, joinedload, raiseload, selectinload
 
-from licenses.coverage import Coverage, coverage_of, covered_condition
-from licenses.licences import in_force
-from licenses.models import License
+from licenses.coverage import Coverage, covered_condition
 from syndicate.content.models import Article, ArticleImage, ArticleStatus, Image
 from syndicate.content.services import publicly_visible
 from syndicate.newswire.embargo import embargo_visible, partner_received
-
-
-def partner_coverage(session: Session, publisher_id: int, now: datetime) -> Coverage:
-    """The union of ``publisher_id``'s licences in force, read in one small statement.
-
-    Same result as :func:`licenses.coverage.publisher_coverage`, without the eager joins
-    (publisher, terms, scoped article) a licence loads by default: a feed request runs
-    this every time, so it reads the licence rows alone, through their index.
-    """
-    licences = session.scalars(
-        select(License)
-        .where(License.publisher_id == publisher_id, in_force(now))
-        .order_by(License.id)
-        .options(raiseload("*"))
-    ).all()
-    return coverage_of(licences)
 
 
 def visibility_branches(now: datetime, embargo: bool = False) -> list[ColumnElement[bool]]:

@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from feeds.http import accepts_gzip, not_modified
+from licenses.coverage import publisher_coverage
 from licenses.keys import authenticate_feed_key, key_digest, record_feed_key_use, use_due
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.fetches import FetchCounter, KeyDirectory
 from syndicate.syndication.pixel import TRANSPARENT_GIF, PixelSigner, record_view, referrer_host
-from syndicate.syndication.query import partner_coverage
 from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
 from syndicate.syndication.version import current_version
 from syndicate.web.db import db_session, write_apart
@@ -158,7 +158,7 @@ def serve_partner_feed(fmt: str) -> Response:
         # The fast path learns from this row: show it the use just recorded, without
         # making the request's read-only session dirty.
         set_committed_value(key, "last_used_at", now)
-    coverage = partner_coverage(session, key.publisher_id, now)
+    coverage = publisher_coverage(session, key.publisher_id, now)
     if coverage.empty:
         return _refusal(403, "No licence is in force for this publisher.")
     # The version is read before any content, so a cached copy is never older than its key.

@@ -1,0 +1,51 @@
+"""What the public application form and the portal's request form share.
+
+Both ask the same questions; this turns their answers into the values
+:func:`licenses.requests.submit_request` takes, so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from licenses.requests import MAX_AUDIENCE
+
+
+def typed_audience(raw: str) -> int | str:
+    """A typed number as an int (so a negative one is told apart); anything else as typed."""
+    cleaned = raw.strip().replace(",", "").replace("_", "").replace(" ", "")
+    if len(cleaned) > 20 and cleaned.lstrip("-").isdigit():
+        return MAX_AUDIENCE + 1  # refused as too large, without parsing thousands of digits
+    try:
+        return int(cleaned)
+    except ValueError:
+        return raw
+
+
+def article_slug(value: str) -> str:
+    """A story's slug from its slug or its address on the site (``…/articles/<slug>``)."""
+    value = value.strip()
+    if "/articles/" in value:
+        value = value.split("/articles/", 1)[1]
+    return value.split("?", 1)[0].split("#", 1)[0].strip("/")
+
+
+def request_data(form: Any) -> dict[str, Any]:
+    """A request form's answers in the shape :func:`licenses.requests.submit_request` takes."""
+    kind = form.scope_kind.data or "all"
+    scope: dict[str, Any] = {"kind": kind}
+    if kind == "sections":
+        scope["sections"] = list(form.sections.data or [])
+    elif kind == "article":
+        scope["article"] = article_slug(form.article.data or "")
+    return {
+        "organization": form.organization.data or "",
+        "website": form.website.data or "",
+        "contact_name": form.contact_name.data or "",
+        "contact_email": form.contact_email.data or "",
+        "outlet_type": form.outlet_type.data or "",
+        "monthly_audience": typed_audience(form.monthly_audience.data or ""),
+        "scope": scope,
+        "intended_use": form.intended_use.data or "",
+        "message": form.message.data or "",
+    }
