@@ -58,8 +58,10 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        # Every new session starts with a copy of this.
+        self.session_info: dict[str, Any] = {}
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
-            bind=self.engine, expire_on_commit=False
+            bind=self.engine, expire_on_commit=False, info=self.session_info
         )
 
     @property

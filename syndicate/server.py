@@ -6,7 +6,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
+# Client, worker process id, request line without the query string, status, bytes, seconds.
+ACCESS_LOG_FORMAT = '%(h)s %(p)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
 
 
 class _Server(BaseApplication):

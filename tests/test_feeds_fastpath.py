@@ -23,20 +23,22 @@ from typing import Any
 
 import feedparser
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from licenses.keys import revoke_feed_key
+from licenses.keys import key_digest, revoke_feed_key
 from licenses.licences import revoke_licence, suspend_licence
 from licenses.models import FeedKey, License, Publisher, PublisherStatus
 from syndicate.content.models import Article, ImageRole
 from syndicate.content.services import add_correction, publish_article
 from syndicate.orm import utcnow
-from syndicate.syndication.fastpath import FeedFastPath, presented_key
+from syndicate.syndication.credentials import DIGEST, presented_digest, presented_key
+from syndicate.syndication.fastpath import FeedFastPath
 from syndicate.syndication.views import feed_cache
+from syndicate.syndication.views import presented_key as view_presented_key
 from tests import test_partner_feeds_workers as workers
 from tests.factories import (
     add_image,
@@ -192,17 +194,30 @@ def test_fast_answers_equal_the_view_header_by_header_and_byte_by_byte(
     assert statuses == {200, 304}
 
 
-def test_the_key_is_read_as_the_view_reads_it() -> None:
+def test_the_key_is_read_as_the_view_reads_it(app: Flask) -> None:
     secret = "synd_feed_" + "k" * 43
     basic = base64.b64encode(f"user:{secret}".encode()).decode()
-    assert presented_key({"HTTP_AUTHORIZATION": f"Bearer {secret}"}) == secret
-    assert presented_key({"HTTP_AUTHORIZATION": f"Basic {basic}"}) == secret
-    assert presented_key({"QUERY_STRING": f"a=1&key={secret}&key=other"}) == secret
-    # A Bearer header wins over the query string, as in the view.
-    assert presented_key({"HTTP_AUTHORIZATION": "Bearer x", "QUERY_STRING": "key=y"}) == "x"
-    # An unreadable Basic header: the view would fall back to ?key=; the fast path steps aside.
-    assert presented_key({"HTTP_AUTHORIZATION": "Basic %%%", "QUERY_STRING": "key=y"}) is None
-    assert presented_key({}) == ""
+    cases: list[tuple[dict[str, str], str, str]] = [
+        ({"Authorization": f"Bearer {secret}"}, "", secret),
+        ({"Authorization": f"Basic {basic}"}, "", secret),
+        ({}, f"a=1&key={secret}&key=other", secret),
+        # A Bearer header wins over the query string.
+        ({"Authorization": "Bearer x"}, "key=y", "x"),
+        # An unreadable header, or another scheme, leaves the query string to decide.
+        ({"Authorization": "Basic %%%"}, "key=y", "y"),
+        ({"Authorization": "Digest realm=x"}, "key=y", "y"),
+        ({"Authorization": "Bearer x"}, "", "x"),
+        ({}, "key=caf%C3%A9", "café"),
+        ({}, "", ""),
+    ]
+    for headers, query, expected in cases:
+        with app.test_request_context("/feeds/partner.rss", headers=headers, query_string=query):
+            assert view_presented_key() == expected
+            environ = dict(request.environ)
+            assert presented_key(environ) == expected
+            assert presented_digest(environ) == key_digest(expected)
+            # Computed once: later layers read it from the environ.
+            assert environ[DIGEST] == key_digest(expected)
 
 
 # ----------------------------------------------------------------------------- serving
@@ -491,10 +506,10 @@ def test_the_key_never_reaches_a_log_line(
         assert fast_path(app).served == before + 1
 
         # A failure inside the fast path is logged, without the key, and the view answers.
-        def broken() -> int:
+        def broken() -> tuple[int, object]:
             raise RuntimeError("version store unavailable")
 
-        monkeypatch.setattr(fast_path(app).versions, "read", broken)
+        monkeypatch.setattr(fast_path(app).watch, "stamp", broken)
         assert client.get(f"/feeds/partner.rss?key={secret}").status_code == 200
     assert any("fast path" in r.getMessage() for r in caplog.records)
     text = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)

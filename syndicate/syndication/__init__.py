@@ -6,14 +6,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the feed endpoints, the cache, the version hook, log redaction and the fast path."""
+    """Register the feed endpoints, the cache, the version hook and watch, log redaction and
+    the fast path."""
     from syndicate.newswire import websub
     from syndicate.syndication import logs, version
     from syndicate.syndication.cache import FeedCache
     from syndicate.syndication.pixel import PixelSigner
     from syndicate.syndication.views import bp
+    from syndicate.syndication.watch import SETTLE_SECONDS, watch_for
 
     version.install()
+    watch = watch_for(app)
+    app.extensions["syndicate.db"].session_info[SETTLE_SECONDS] = watch.trust_seconds
     websub.install()
     logs.install()
     app.extensions["syndication.cache"] = FeedCache(int(app.config["FEEDS_CACHE_MAX_BYTES"]))

@@ -7,8 +7,9 @@ view would give the same answer without writing anything:
 * the key was accepted by the view before, and what that acceptance rested on (the key,
   its publisher, the licences in force and their scope) was read at the database's current
   content version. Revoking or rotating a key, suspending a publisher and any licence
-  change raise that version in the same transaction (see :mod:`.version`), so one indexed
-  read of the version per request is enough for every worker and machine to notice;
+  change raise that version in the same transaction (see :mod:`.version`), and every
+  worker knows the current version without a read per request (see :mod:`.watch`), so
+  every worker and machine notices on its next request;
 * no licence of the publisher starts or ends between then and now (time alone changes the
   scope without raising the version);
 * the key's ``last_used_at`` is not yet due to be recorded again (the view records it at
@@ -28,24 +29,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from flask import Flask
-from sqlalchemy import Engine, event, select
-from werkzeug.datastructures import Authorization
+from sqlalchemy import select
 
 from feeds.http import accepts_gzip, not_modified
 from licenses.coverage import publisher_coverage
 from licenses.keys import LAST_USED_RESOLUTION, authenticate_feed_key, looks_like_feed_key
-from licenses.keys import key_digest as secret_digest
 from licenses.models import License, LicenseStatus
-from syndicate.database import Database, make_engine
+from syndicate.database import Database
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
-from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+from syndicate.syndication.credentials import presented_digest, presented_key
 from syndicate.syndication.render import FeedSettings, scope_signature
 from syndicate.syndication.version import current_version
 from syndicate.syndication.views import PARTNER_CACHE_CONTROL, VARY
+from syndicate.syndication.watch import watch_for
 from syndicate.web.headers import CONTENT_SECURITY_POLICY
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -60,8 +59,6 @@ FEED_PATHS = {
 VARY_SENT = VARY + ", Cookie"
 # Grants are small; the bound only stops a flood of distinct keys from growing memory.
 MAX_GRANTS = 50_000
-# The version row, read by primary key (the same read as version.current_version).
-VERSION_QUERY = select(FeedState.version).where(FeedState.id == FEED_STATE_ROW)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,90 +82,6 @@ class Grant:
         )
 
 
-def presented_key(environ: dict[str, Any]) -> str | None:
-    """The key as the view reads it (Bearer, Basic password, ``?key=``); ``None`` if unsure."""
-    header = environ.get("HTTP_AUTHORIZATION")
-    if header:
-        auth = Authorization.from_header(header)
-        if auth is None:
-            return None
-        if auth.type == "bearer":
-            return auth.token or ""
-        if auth.type == "basic":
-            return auth.password or ""
-    query = environ.get("QUERY_STRING", "")
-    if not query:
-        return ""
-    # The same parsing as ``request.args`` (first value wins).
-    for name, value in parse_qsl(
-        query.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote"
-    ):
-        if name == "key":
-            return value
-    return ""
-
-
-class VersionReader:
-    """Reads the content version with one primary-key query on a dedicated connection.
-
-    Production sessions are bound to the engine: the read then uses a small pool of its
-    own in autocommit (one round trip, no BEGIN/ROLLBACK, no pre-ping), disposed together
-    with the application's engine. When sessions are bound to one connection instead (the
-    test suite joins every session to a transaction), the read goes through it, so it sees
-    exactly what the view sees.
-    """
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-        # Compiled once, with the row id inline, for the driver's own cursor.
-        self._sql = str(
-            VERSION_QUERY.compile(
-                dialect=database.engine.dialect, compile_kwargs={"literal_binds": True}
-            )
-        )
-
-    def _pool(self) -> Engine:
-        engine = self._engine
-        if engine is None:
-            with self._lock:
-                if self._engine is None:
-                    self._engine = make_engine(
-                        self.database.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
-                    )
-                    event.listen(self.database.engine, "engine_disposed", self._dispose)
-                engine = self._engine
-        return engine
-
-    def _dispose(self, _engine: Engine) -> None:
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose()
-
-    def read(self) -> int:
-        """The current version (0 before the first change)."""
-        bind = self.database.sessionmaker.kw.get("bind")
-        if bind is not None and bind is not self.database.engine:
-            value = bind.execute(VERSION_QUERY).scalar()
-            return int(value or 0)
-        raw = self._pool().raw_connection()
-        try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(self._sql)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        except BaseException:
-            raw.invalidate()
-            raise
-        finally:
-            raw.close()
-        return int(row[0]) if row is not None else 0
-
-
 class FeedFastPath:
     """The middleware; ``served`` counts the requests it answered itself."""
 
@@ -178,7 +91,7 @@ class FeedFastPath:
         self.enabled = enabled
         self.database: Database = app.extensions["syndicate.db"]
         self.cache: FeedCache = app.extensions["syndication.cache"]
-        self.versions = VersionReader(self.database)
+        self.watch = watch_for(app)
         self.production = app.config["ENV"] == "production"
         self.grants: dict[str, Grant] = {}
         self.served = 0
@@ -194,7 +107,7 @@ class FeedFastPath:
         secret = None if environ.get("HTTP_COOKIE") else presented_key(environ)
         if not secret or not looks_like_feed_key(secret):
             return self.wsgi_app(environ, start_response)
-        digest = secret_digest(secret)
+        digest = presented_digest(environ)
         grant = self.grants.get(digest)
         settings: FeedSettings | None = self.app.extensions.get("syndication.settings")
         if grant is not None and settings is not None:
@@ -205,7 +118,7 @@ class FeedFastPath:
                 return self.wsgi_app(environ, start_response)
             if entry.version == grant.version:
                 try:
-                    version = self.versions.read()
+                    version = self.watch.stamp()[0]
                 except Exception:  # the view answers, or reports the failure itself
                     self.app.logger.exception("Partner feed fast path could not read the version")
                     return self.wsgi_app(environ, start_response)

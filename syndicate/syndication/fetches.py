@@ -16,17 +16,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl
 
 from flask import Flask
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
-from werkzeug.datastructures import Authorization
 
-from licenses.keys import key_digest
 from syndicate.database import Database
 from syndicate.newswire.models import FeedFetch
 from syndicate.orm import utcnow
+from syndicate.syndication.credentials import presented_digest
 
 log = logging.getLogger(__name__)
 
@@ -85,20 +83,6 @@ FEED_PATHS = frozenset({"/feeds/partner.rss", "/feeds/partner.atom", "/feeds/par
 MAX_LEARNED_KEYS = 10_000
 
 
-def presented_secret(environ: dict[str, Any]) -> str:
-    """The feed key of a raw WSGI request: Bearer, Basic password, or ``?key=``."""
-    auth = Authorization.from_header(environ.get("HTTP_AUTHORIZATION"))
-    if auth is not None:
-        if auth.type == "bearer":
-            return auth.token or ""
-        if auth.type == "basic":
-            return auth.password or ""
-    for name, value in parse_qsl(environ.get("QUERY_STRING", "")):
-        if name == "key":
-            return value
-    return ""
-
-
 class KeyDirectory:
     """Which publisher a feed key (by digest) belongs to, learned when the view accepts it.
 
@@ -153,7 +137,7 @@ class FetchCountingMiddleware:
 
         result = self.wsgi_app(environ, recording)
         if statuses and statuses[-1][:3] in ("200", "304"):
-            publisher_id = self.keys.publisher_for(key_digest(presented_secret(environ)))
+            publisher_id = self.keys.publisher_for(presented_digest(environ))
             if publisher_id is not None:
                 self.counter.hit(publisher_id, utcnow().date())
                 if self.counter.due():

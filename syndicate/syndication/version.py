@@ -2,7 +2,9 @@
 
 One session event (installed once, for every session) raises the version inside the
 transaction that flushes a change to anything a feed shows, so the new version becomes
-visible exactly when the change does: committed together, or rolled back together.
+visible exactly when the change does: committed together, or rolled back together. Such a
+commit then waits out the span for which workers trust a version they polled
+(:mod:`.watch`), so that once it returns every worker's next request sees the change.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from syndicate.content.models import (
 )
 from syndicate.orm import utcnow
 from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+from syndicate.syndication.watch import install_settling, mark_raised
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -110,6 +113,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     # After the flush, new/dirty/deleted still describe what was just written.
     if needs_bump(session):
         bump(session.connection())
+        mark_raised(session)
 
 
 def _bulk_statement(state: ORMExecuteState) -> None:
@@ -121,10 +125,12 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is not None and issubclass(mapper.class_, WATCHED):
         bump(state.session.connection())
+        mark_raised(state.session)
 
 
 def install() -> None:
-    """Watch every session (idempotent)."""
+    """Watch every session, and make version-raising commits settle (idempotent)."""
+    install_settling()
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
     if not event.contains(Session, "do_orm_execute", _bulk_statement):

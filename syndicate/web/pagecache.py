@@ -12,10 +12,12 @@ private, unstored page. A response is kept only when it is a ``200`` to a ``GET`
 ``Cache-Control: public``, no ``Set-Cookie``, a ``Vary`` of at most ``Cookie`` and a
 declared length under the per-entry limit.
 
-**Correct for every worker.** Each request makes one primary-key read of the content
-version row (:mod:`syndicate.syndication.version`), which every change to what these pages
-show raises in the same transaction as the change (articles, images and their rights,
-corrections, authors, sections, tags, comments…). An entry is labelled with the version
+**Correct for every worker.** Each request checks the content version
+(:mod:`syndicate.syndication.version`), which every change to what these pages show raises
+in the same transaction as the change (articles, images and their rights, corrections,
+authors, sections, tags, comments…), as the worker's version watch knows it
+(:mod:`syndicate.syndication.watch`: no read per request, and never older than the last
+acknowledged change). An entry is labelled with the version
 read *before* Flask rendered it, so a label is never newer than the content under it; it is
 served only while the row still holds that label. The label pairs the number with the
 moment of the last raise, so a raise that was rolled back and a later, different raise to
@@ -38,29 +40,26 @@ go first). ``SITE_PAGE_CACHE = false`` sends everything to Flask.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 from werkzeug.http import http_date, is_resource_modified, remove_entity_headers
 
 from syndicate.content.models import Article, ArticleStatus
-from syndicate.database import Database, make_engine
-from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+from syndicate.database import Database
+from syndicate.syndication.watch import NO_STAMP, Stamp, watch_for
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 StartResponse = Callable[..., Any]
-Stamp = tuple[int, Any]
 Key = tuple[str, tuple[tuple[str, str], ...]]
 
 PUBLIC_PATHS = frozenset(
@@ -80,8 +79,6 @@ FLASK_ONLY_HEADERS = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_U
 ENTRY_SHARE = 8
 # Rough per-entry bookkeeping, so that many small pages still count against the budget.
 ENTRY_OVERHEAD = 512
-STAMP_QUERY = select(FeedState.version, FeedState.changed_at).where(FeedState.id == FEED_STATE_ROW)
-NO_STAMP: Stamp = (0, None)
 
 
 def is_public_path(path: str) -> bool:
@@ -130,102 +127,6 @@ def next_public_moment(session: Any, now: datetime, close_after_days: int) -> da
     if close_after_days > 0 and row[2] is not None:
         moments.append(row[2] + timedelta(days=close_after_days))
     return min(moments, default=None)
-
-
-class _Link:
-    """One thread's own connection and cursor for the version read."""
-
-    __slots__ = ("connection", "cursor", "generation", "pid")
-
-    def __init__(self, connection: Any, generation: int) -> None:
-        self.connection = connection
-        self.cursor = connection.cursor()
-        self.generation = generation
-        self.pid = os.getpid()
-
-    def close(self) -> None:
-        """Close the cursor and the connection, ignoring a connection already gone."""
-        with suppress(Exception):
-            self.cursor.close()
-        with suppress(Exception):
-            self.connection.close()
-
-
-class StampReader:
-    """Reads the content version and its last change with one primary-key query.
-
-    The approach of the partner feed fast path, made cheaper still for a read on every
-    page: production sessions are bound to the engine, so each serving thread keeps one
-    autocommit connection and cursor of its own (one round trip, no BEGIN, no pre-ping, no
-    pool checkout), replaced after an error, in a forked child, or once the application's
-    engine is disposed. When sessions are bound to one connection (the test suite), the
-    read goes through it and sees exactly what the view sees.
-    """
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self._engine: Engine | None = None
-        self._lock = threading.Lock()
-        self._local = threading.local()
-        self._generation = 0
-        self._sql = str(
-            STAMP_QUERY.compile(
-                dialect=database.engine.dialect, compile_kwargs={"literal_binds": True}
-            )
-        )
-
-    def _factory(self) -> Engine:
-        engine = self._engine
-        if engine is None:
-            with self._lock:
-                if self._engine is None:
-                    self._engine = make_engine(
-                        self.database.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
-                    )
-                    event.listen(self.database.engine, "engine_disposed", self._dispose)
-                engine = self._engine
-        return engine
-
-    def _dispose(self, _engine: Engine) -> None:
-        with self._lock:
-            engine, self._engine = self._engine, None
-            self._generation += 1
-        link: _Link | None = getattr(self._local, "link", None)
-        if link is not None:
-            self._local.link = None
-            link.close()
-        if engine is not None:
-            engine.dispose()
-
-    def _link(self) -> _Link:
-        link: _Link | None = getattr(self._local, "link", None)
-        if link is not None and link.generation == self._generation and link.pid == os.getpid():
-            return link
-        if link is not None and link.pid == os.getpid():
-            link.close()
-        generation = self._generation
-        pooled = self._factory().raw_connection()
-        # The connection is this thread's for good: it never goes back to the pool.
-        pooled.detach()
-        link = _Link(pooled.dbapi_connection, generation)
-        self._local.link = link
-        return link
-
-    def read(self) -> Stamp:
-        """``(version, changed_at)``: equal stamps mean the same content."""
-        bind = self.database.sessionmaker.kw.get("bind")
-        if bind is not None and bind is not self.database.engine:
-            row = bind.execute(STAMP_QUERY).first()
-            return NO_STAMP if row is None else (int(row[0]), row[1])
-        link = self._link()
-        try:
-            link.cursor.execute(self._sql)
-            found = link.cursor.fetchone()
-        except BaseException:
-            self._local.link = None
-            link.close()
-            raise
-        return NO_STAMP if found is None else (int(found[0]), found[1])
 
 
 @dataclass(slots=True)
@@ -346,7 +247,7 @@ class PageCache:
         self.max_age_seconds = max_age_seconds
         self.clock = clock
         self.database: Database = app.extensions["syndicate.db"]
-        self.stamps = StampReader(self.database)
+        self.watch = watch_for(app)
         self.store = PageStore(max_bytes)
         self.private_cookies = (
             str(app.config["SESSION_COOKIE_NAME"]) + "=",
@@ -384,7 +285,7 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         now = self.clock()
         try:
-            stamp = self.stamps.read()
+            stamp = self.watch.stamp()
         except Exception:  # Flask answers, or reports the failure itself
             self.app.logger.exception("Page cache could not read the content version")
             return self.wsgi_app(environ, start_response)

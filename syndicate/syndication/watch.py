@@ -1,0 +1,328 @@
+"""The content version as each worker knows it, without a database read per request.
+
+The page cache and the partner feed fast path answer from memory only while the content
+version (:mod:`.version`) is what they stored their copies under. Reading that row on every
+request costs a database round trip, which on PostgreSQL is most of the price of a cached
+answer. Instead, each worker process keeps one background thread that reads the row every
+``CACHE_VERSION_POLL_MS`` on one connection of its own, and remembers the stamp together with
+the moment the read was *sent*.
+
+**Why that is never stale.** A read sent at moment *s* sees every change whose commit had
+returned before *s*. A stamp is trusted only while it is younger than
+``CACHE_VERSION_TRUST_MS`` (measured from *s*); older, the request reads the row itself, as
+before. And every transaction that raises the version waits that same span after its commit
+returns before it reports success (:func:`settle_after_commit`). So when a change has been
+acknowledged (the staff member sees "revoked", the API answers 204), every stamp any worker
+still trusts was read after the commit: the very next request sees the change, in every
+worker on every machine, exactly as with a read per request.
+
+A stalled poller (an overloaded worker, a database that stopped answering) only makes the
+stamp old: requests then read the row themselves, and fail over to the full application if
+that fails too. A stamp is per process: a forked child starts with none and its own thread.
+When sessions are bound to one connection (the test suite joins each session to an outer
+transaction) there is no thread: every call reads through that connection, so it sees
+exactly what the views see.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, event, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from syndicate.database import Database, make_engine
+from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+
+log = logging.getLogger(__name__)
+
+Stamp = tuple[int, Any]
+NO_STAMP: Stamp = (0, None)
+STAMP_QUERY = select(FeedState.version, FeedState.changed_at).where(FeedState.id == FEED_STATE_ROW)
+# Session.info keys: the wait a version-raising commit owes, and that this one owes it.
+SETTLE_SECONDS = "syndicate.settle_seconds"
+RAISED = "syndicate.version_raised"
+SETTLE_DUE = "syndicate.settle_due"
+# After a failed poll, wait this long (growing to the cap) before connecting again.
+RETRY_FIRST = 0.05
+RETRY_CAP = 2.0
+# With no request asking for the stamp for this long, the poller rests until one does.
+IDLE_SECONDS = 1.0
+
+
+class VersionWatch:
+    """One process's view of the content version (see the module documentation).
+
+    ``trust_seconds`` of 0 turns the poller off: every :meth:`stamp` reads the row.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        poll_seconds: float,
+        trust_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if trust_seconds and poll_seconds * 2 > trust_seconds:
+            raise ValueError("the version poll interval must be at most half the trust span")
+        self.database = database
+        self.poll_seconds = poll_seconds
+        self.trust_seconds = trust_seconds
+        self.clock = clock
+        self.polls = 0
+        self.direct_reads = 0
+        self._sql = str(
+            STAMP_QUERY.compile(
+                dialect=database.engine.dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        self._lock = threading.Lock()
+        # (moment the read was sent, stamp); replaced whole, so readers need no lock.
+        self._known: tuple[float, Stamp] | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._used = False
+        self._engine: Engine | None = None
+        _WATCHES.add(self)
+        event.listen(database.engine, "engine_disposed", self._on_dispose)
+
+    # ----------------------------------------------------------------- reading
+
+    def stamp(self) -> Stamp:
+        """``(version, changed_at)`` as of a read sent less than the trust span ago."""
+        known = self._known
+        if known is not None and self.clock() - known[0] < self.trust_seconds:
+            self._used = True
+            return known[1]
+        if self.trust_seconds and self._own_engine():
+            if self._thread is None:
+                self._start()
+            else:
+                self._wake.set()
+        return self.read()
+
+    def read(self) -> Stamp:
+        """Read the row now (one primary-key query); the answer also refreshes the stamp."""
+        bind = self.database.sessionmaker.kw.get("bind")
+        if bind is not None and bind is not self.database.engine:
+            row = bind.execute(STAMP_QUERY).first()
+            return NO_STAMP if row is None else (int(row[0]), row[1])
+        sent = self.clock()
+        raw = self._pool().raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(self._sql)
+                found = cursor.fetchone()
+            finally:
+                cursor.close()
+        except BaseException:
+            raw.invalidate()
+            raise
+        finally:
+            raw.close()
+        stamp: Stamp = NO_STAMP if found is None else (int(found[0]), found[1])
+        self.direct_reads += 1
+        self._observe(sent, stamp)
+        return stamp
+
+    def _observe(self, sent: float, stamp: Stamp) -> None:
+        with self._lock:
+            known = self._known
+            if known is None or sent > known[0]:
+                self._known = (sent, stamp)
+
+    def _own_engine(self) -> bool:
+        bind = self.database.sessionmaker.kw.get("bind")
+        return bind is self.database.engine
+
+    # ----------------------------------------------------------------- the poller
+
+    def _pool(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            with self._lock:
+                if self._engine is None:
+                    # Autocommit: one round trip per read, no BEGIN/ROLLBACK, no pre-ping.
+                    self._engine = make_engine(
+                        self.database.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
+                    )
+                    # A watch forgotten with its application closes its connections too.
+                    weakref.finalize(self, self._engine.dispose)
+                engine = self._engine
+        return engine
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._stop = threading.Event()
+            self._wake = threading.Event()
+            self._thread = threading.Thread(
+                target=_poll,
+                args=(weakref.ref(self), self._stop, self._wake),
+                name="syndicate-version-watch",
+                daemon=True,
+            )
+            self._thread.start()
+
+    def _poll_once(self, connection: Any) -> Any:
+        """One poll on the poller's own connection (opened when ``None``); returns it."""
+        sent = self.clock()
+        if connection is None:
+            pooled = self._pool().raw_connection()
+            # The poller's for good: it never goes back to the pool.
+            pooled.detach()
+            connection = pooled.dbapi_connection
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._sql)
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+        self.polls += 1
+        self._observe(sent, NO_STAMP if found is None else (int(found[0]), found[1]))
+        return connection
+
+    def stop(self) -> None:
+        """Stop the poller and forget the stamp (it restarts on the next :meth:`stamp`)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            self._stop.set()
+            self._wake.set()
+            self._known = None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+
+    def _on_dispose(self, _engine: Engine) -> None:
+        self.stop()
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose()
+
+    def _after_fork(self) -> None:
+        # Threads do not survive a fork, and the parent's connections are not ours to use.
+        self._lock = threading.Lock()
+        self._thread = None
+        self._known = None
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.dispose(close=False)
+
+
+def _poll(ref: weakref.ref[VersionWatch], stop: threading.Event, wake: threading.Event) -> None:
+    """The poller. It holds its watch only weakly, so a forgotten application stops it, and
+    rests while no request asks for the stamp (the first one to find it old wakes it)."""
+    connection: Any = None
+    retry = RETRY_FIRST
+    delay = 0.0
+    unused = 0.0
+    try:
+        while not stop.wait(delay):
+            watch = ref()
+            if watch is None:
+                return
+            if watch._used:
+                watch._used, unused = False, 0.0
+            elif unused >= IDLE_SECONDS:
+                del watch
+                wake.clear()
+                while not wake.wait(IDLE_SECONDS) and not stop.is_set():
+                    if ref() is None:
+                        return
+                unused, delay = 0.0, 0.0
+                continue
+            started = watch.clock()
+            try:
+                connection = watch._poll_once(connection)
+            except Exception:
+                log.warning("content version poll failed; retrying in %.2fs", retry, exc_info=True)
+                _close_quietly(connection)
+                connection = None
+                delay, retry = retry, min(retry * 2, RETRY_CAP)
+                continue
+            retry = RETRY_FIRST
+            delay = max(0.0, started + watch.poll_seconds - watch.clock())
+            unused += watch.poll_seconds
+            del watch
+    finally:
+        _close_quietly(connection)
+
+
+def _close_quietly(connection: Any) -> None:
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # already gone
+            log.debug("closing the version poll connection failed", exc_info=True)
+
+
+_WATCHES: weakref.WeakSet[VersionWatch] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for watch in list(_WATCHES):
+        watch._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def watch_for(app: Any) -> VersionWatch:
+    """The application's :class:`VersionWatch`, created on first use from its configuration."""
+    watch: VersionWatch | None = app.extensions.get("syndicate.version_watch")
+    if watch is None:
+        watch = VersionWatch(
+            app.extensions["syndicate.db"],
+            poll_seconds=float(app.config["CACHE_VERSION_POLL_MS"]) / 1000,
+            trust_seconds=float(app.config["CACHE_VERSION_TRUST_MS"]) / 1000,
+        )
+        app.extensions["syndicate.version_watch"] = watch
+    return watch
+
+
+# --------------------------------------------------------------------- writers
+
+
+def mark_raised(session: Session) -> None:
+    """Note that ``session``'s transaction raised the version (called by :mod:`.version`)."""
+    session.info[RAISED] = True
+
+
+def settle_after_commit(session: Session) -> None:
+    """After a commit that raised the version, owe a wait of the trust span.
+
+    Only for sessions on the engine itself: sessions joined to an outer connection (the test
+    suite) commit nothing for real, and no poller trusts a stamp there. The wait itself
+    happens once the transaction has given its connection back (:func:`settle`).
+    """
+    if not session.info.pop(RAISED, False):
+        return
+    seconds = float(session.info.get(SETTLE_SECONDS) or 0)
+    if seconds > 0 and isinstance(session.bind, Engine):
+        session.info[SETTLE_DUE] = seconds
+
+
+def settle(session: Session, transaction: SessionTransaction) -> None:
+    """Wait out what a just-ended transaction owes (see :func:`settle_after_commit`)."""
+    if transaction.parent is None:
+        seconds = session.info.pop(SETTLE_DUE, 0)
+        if seconds:
+            time.sleep(seconds)
+
+
+def install_settling() -> None:
+    """Make every version-raising commit wait out the trust span (idempotent)."""
+    if not event.contains(Session, "after_commit", settle_after_commit):
+        event.listen(Session, "after_commit", settle_after_commit)
+    if not event.contains(Session, "after_transaction_end", settle):
+        event.listen(Session, "after_transaction_end", settle)
