@@ -10,9 +10,6 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
-import os
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -48,7 +45,7 @@ from tests.factories import (
     make_section,
     media_store_for,
 )
-from tests.test_partner_feeds_workers import BIN, free_port, seed, wait_for, worker_app
+from tests.test_partner_feeds_workers import seed, serving, worker_app
 
 # A freshly migrated database whose commits are real (the two-worker tests share it).
 shared_database = workers.shared_database
@@ -519,38 +516,17 @@ def test_the_key_never_reaches_a_log_line(
 
 def test_a_gunicorn_worker_serving_fast_logs_no_key(shared_database: str, tmp_path: Path) -> None:
     _article_id, secret = seed(shared_database)
-    port = free_port()
-    env = {
-        **os.environ,
-        "SYNDICATE_DATABASE_URL": shared_database,
-        "SYNDICATE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SYNDICATE_SECRET_KEY": "fast-path-log-test-secret",
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [str(BIN / "syndicate"), "serve", "--port", str(port), "--workers", "1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(base + "/feeds/public.rss")
-            bodies = []
-            for _ in range(4):
-                with urllib.request.urlopen(f"{base}/feeds/partner.rss?key={secret}") as response:
-                    assert response.status == 200
-                    bodies.append(response.read())
-            assert len(set(bodies)) == 1
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(f"{base}/feeds/partner.rss?key={secret}x", timeout=10)
-            assert refused.value.code == 401
-            refused.value.close()
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
+    with serving(shared_database, tmp_path) as (base, log_path):
+        bodies = []
+        for _ in range(4):
+            with urllib.request.urlopen(f"{base}/feeds/partner.rss?key={secret}") as response:
+                assert response.status == 200
+                bodies.append(response.read())
+        assert len(set(bodies)) == 1
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/feeds/partner.rss?key={secret}x", timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
     output = log_path.read_text()
     assert output.count("/feeds/partner.rss") >= 5  # every request, fast or not, is logged
     assert secret not in output

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import feedparser
@@ -128,19 +129,20 @@ def wait_for(url: str, seconds: float = 20.0) -> None:
     raise AssertionError(f"{url} did not answer")
 
 
-def test_feed_keys_never_reach_the_server_log(shared_database: str, tmp_path: Path) -> None:
-    _article_id, secret = seed(shared_database)
+@contextmanager
+def serving(url: str, tmp_path: Path, *, workers: int = 1) -> Iterator[tuple[str, Path]]:
+    """``syndicate serve`` on ``url`` (access log on); yields its base URL and log file."""
     port = free_port()
     env = {
         **os.environ,
-        "SYNDICATE_DATABASE_URL": shared_database,
+        "SYNDICATE_DATABASE_URL": url,
         "SYNDICATE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SYNDICATE_SECRET_KEY": "server-log-test-secret",
+        "SYNDICATE_SECRET_KEY": "served-feeds-test-secret",
     }
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [str(BIN / "syndicate"), "serve", "--port", str(port), "--workers", "1"],
+            [str(BIN / "syndicate"), "serve", "--port", str(port), "--workers", str(workers)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -149,18 +151,24 @@ def test_feed_keys_never_reach_the_server_log(shared_database: str, tmp_path: Pa
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(base + "/feeds/public.rss")
-            with urllib.request.urlopen(
-                f"{base}/feeds/partner.rss?key={secret}", timeout=10
-            ) as response:
-                assert response.status == 200
-                assert b"Ferry timetable changes" in response.read()
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(f"{base}/feeds/partner.rss?key={secret}x", timeout=10)
-            assert refused.value.code == 401
-            refused.value.close()
+            yield base, log_path
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
+
+
+def test_feed_keys_never_reach_the_server_log(shared_database: str, tmp_path: Path) -> None:
+    _article_id, secret = seed(shared_database)
+    with serving(shared_database, tmp_path) as (base, log_path):
+        with urllib.request.urlopen(
+            f"{base}/feeds/partner.rss?key={secret}", timeout=10
+        ) as response:
+            assert response.status == 200
+            assert b"Ferry timetable changes" in response.read()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/feeds/partner.rss?key={secret}x", timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
     output = log_path.read_text()
     assert "/feeds/partner.rss" in output  # the access log was on
     assert secret not in output

@@ -12,10 +12,7 @@ from __future__ import annotations
 import gc
 import http.client
 import json
-import os
 import re
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -36,7 +33,7 @@ from syndicate.syndication import version, watch
 from syndicate.syndication.version import current_version
 from syndicate.syndication.watch import SETTLE_SECONDS, VersionWatch
 from tests.factories import make_article, make_feed_partner, make_user
-from tests.test_partner_feeds_workers import BIN, free_port, wait_for
+from tests.test_partner_feeds_workers import serving
 from tests.test_partner_feeds_workers import shared_database as shared_database_fixture
 
 shared_database = shared_database_fixture
@@ -276,28 +273,9 @@ def test_every_gunicorn_worker_sees_an_acknowledged_change_on_its_next_request(
         article = session.get(Article, seeded["article"])
         assert article is not None
         slug, article_version = article.slug, article.version
-    port = free_port()
-    env = {
-        **os.environ,
-        "SYNDICATE_DATABASE_URL": url,
-        "SYNDICATE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "SYNDICATE_SECRET_KEY": "watch-workers-secret",
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [str(BIN / "syndicate"), "serve", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_for(f"http://127.0.0.1:{port}/feeds/public.rss")
-            _check_both_workers(port, seeded["secret"], staff_token, slug, article_version)
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
+    with serving(url, tmp_path, workers=2) as (base, log_path):
+        port = int(base.rsplit(":", 1)[1])
+        _check_both_workers(port, seeded["secret"], staff_token, slug, article_version)
     # Both workers answered the revoked key (the access log names the worker's process).
     refusing = re.findall(r'<(\d+)> "GET /feeds/partner.rss HTTP/1.1" 401', log_path.read_text())
     assert len(set(refusing)) == 2, "only one worker was seen refusing the revoked key"

@@ -59,6 +59,8 @@ FEED_PATHS = {
 VARY_SENT = VARY + ", Cookie"
 # Grants are small; the bound only stops a flood of distinct keys from growing memory.
 MAX_GRANTS = 50_000
+# Bound on remembered Accept-Encoding values and on prepared answers.
+MAX_MEMO = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,10 @@ class FeedFastPath:
         self.watch = watch_for(app)
         self.production = app.config["ENV"] == "production"
         self.grants: dict[str, Grant] = {}
+        self._gzip_memo: dict[str, bool] = {}
+        self._answers: dict[
+            tuple[int, bool, bool], tuple[CachedFeed, str, list[tuple[str, str]], bytes]
+        ] = {}
         self.served = 0
         self.learned = 0
         self._count_lock = threading.Lock()
@@ -139,12 +145,37 @@ class FeedFastPath:
         self, environ: dict[str, Any], entry: CachedFeed, fmt: str, settings: FeedSettings
     ) -> tuple[str, list[tuple[str, str]], bytes]:
         """Status, headers and body for a cached feed, as the view and Flask would send."""
-        rep = entry.representation
-        gzip = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
-        headers: list[tuple[str, str]] = []
+        accept_encoding = environ.get("HTTP_ACCEPT_ENCODING", "")
+        gzip = self._gzip_memo.get(accept_encoding)
+        if gzip is None:
+            gzip = accepts_gzip(accept_encoding)
+            if len(self._gzip_memo) >= MAX_MEMO:
+                self._gzip_memo.clear()
+            self._gzip_memo[accept_encoding] = gzip
         fresh = not_modified(
-            rep, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")
+            entry.representation,
+            environ.get("HTTP_IF_NONE_MATCH", ""),
+            environ.get("HTTP_IF_MODIFIED_SINCE", ""),
         )
+        # The same entry, encoding and freshness always give the same answer: build it once.
+        memo = (id(entry), gzip, fresh)
+        known = self._answers.get(memo)
+        if known is None or known[0] is not entry:
+            known = (entry, *self._answer(entry, fmt, settings, gzip=gzip, fresh=fresh))
+            if len(self._answers) >= MAX_MEMO:
+                self._answers.clear()
+            self._answers[memo] = known
+        _entry, status, headers, body = known
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            body = b""
+        # A copy: the server may add to the list it is given.
+        return status, list(headers), body
+
+    def _answer(
+        self, entry: CachedFeed, fmt: str, settings: FeedSettings, *, gzip: bool, fresh: bool
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        rep = entry.representation
+        headers: list[tuple[str, str]] = []
         if not fresh:
             headers.append(("Content-Type", entry.content_type))
         headers += [
@@ -173,8 +204,6 @@ class FeedFastPath:
         ]
         if self.production:
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
-        if environ.get("REQUEST_METHOD") == "HEAD":
-            body = b""
         return ("304 NOT MODIFIED" if fresh else "200 OK"), headers, body
 
     def _through_view(

@@ -118,21 +118,25 @@ class VersionWatch:
         sent = self.clock()
         raw = self._pool().raw_connection()
         try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(self._sql)
-                found = cursor.fetchone()
-            finally:
-                cursor.close()
+            stamp = self._fetch(raw)
         except BaseException:
             raw.invalidate()
             raise
         finally:
             raw.close()
-        stamp: Stamp = NO_STAMP if found is None else (int(found[0]), found[1])
         self.direct_reads += 1
         self._observe(sent, stamp)
         return stamp
+
+    def _fetch(self, connection: Any) -> Stamp:
+        """The stamp, read with the driver's own cursor on ``connection``."""
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._sql)
+            found = cursor.fetchone()
+        finally:
+            cursor.close()
+        return NO_STAMP if found is None else (int(found[0]), found[1])
 
     def _observe(self, sent: float, stamp: Stamp) -> None:
         with self._lock:
@@ -182,14 +186,9 @@ class VersionWatch:
             # The poller's for good: it never goes back to the pool.
             pooled.detach()
             connection = pooled.dbapi_connection
-        cursor = connection.cursor()
-        try:
-            cursor.execute(self._sql)
-            found = cursor.fetchone()
-        finally:
-            cursor.close()
+        stamp = self._fetch(connection)
         self.polls += 1
-        self._observe(sent, NO_STAMP if found is None else (int(found[0]), found[1]))
+        self._observe(sent, stamp)
         return connection
 
     def stop(self) -> None:
