@@ -21,6 +21,7 @@ from syndicate.syndication import query
 from syndicate.syndication.cache import CachedFeed
 from syndicate.syndication.pixel import PixelSigner
 from syndicate.syndication.prepare import PartnerContext, next_photo_change, partner_item
+from syndicate.syndication.snapshot import load_feed_articles
 from syndicate.syndication.version import ContentVersion
 
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
@@ -99,7 +100,7 @@ def render_partner_feed(
         session, coverage, now, settings.kill_notice_days, settings.items
     )
     ids = killed + query.partner_article_ids(session, coverage, now, settings.items)
-    articles = query.load_articles(session, ids)
+    articles = load_feed_articles(session, ids)
     ctx = PartnerContext(
         base_url=settings.base_url,
         site_name=settings.site_name,
