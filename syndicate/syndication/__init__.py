@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from syndicate.syndication import logs, version
     from syndicate.syndication.cache import FeedCache
     from syndicate.syndication.pixel import PixelSigner
+    from syndicate.syndication.shared import SharedItems
     from syndicate.syndication.views import bp
 
     version.install()
@@ -18,6 +19,7 @@ def init_app(app: Flask) -> None:
     logs.install()
     app.extensions["syndication.cache"] = FeedCache(int(app.config["FEEDS_CACHE_MAX_BYTES"]))
     app.extensions["syndication.signer"] = PixelSigner(app.config["SECRET_KEY"])
+    app.extensions["syndication.shared"] = SharedItems()
     app.register_blueprint(bp)
     from syndicate.syndication import fastpath
 

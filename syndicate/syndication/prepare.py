@@ -8,7 +8,7 @@ goes through :func:`markupsafe.escape`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -113,7 +113,8 @@ def body_html(
     ctx: PartnerContext,
     embargoed_until: datetime | None = None,
 ) -> str:
-    """The complete body of the partner copy (embargo line and corrections first)."""
+    """The body every partner receives (embargo line and corrections first); each partner's
+    copy adds its own tracking image (:func:`with_pixel`)."""
     parts: list[str] = []
     if embargoed_until is not None:
         parts.append(embargo_html(embargoed_until))
@@ -136,9 +137,13 @@ def body_html(
         f'<p class="original">Originally published by {escape(ctx.site_name)}: '
         f'<a href="{escape(link)}">{escape(article.headline)}</a></p>'
     )
-    pixel = ctx.pixel_url(ctx.publisher_id, article.id)
-    parts.append(f'<img src="{escape(pixel)}" width="1" height="1" alt="">')
     return "\n".join(parts)
+
+
+def pixel_html(ctx: PartnerContext, article_id: int) -> str:
+    """The tracking image that ends the partner's copy of ``article_id``."""
+    pixel = ctx.pixel_url(ctx.publisher_id, article_id)
+    return f'<img src="{escape(pixel)}" width="1" height="1" alt="">'
 
 
 def rights_text(article: FeedArticle, ctx: PartnerContext, credits: str | None) -> str:
@@ -227,8 +232,27 @@ def kill_item(article: FeedArticle, ctx: PartnerContext) -> PartnerItem:
     )
 
 
-def partner_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> PartnerItem:
-    """The full-text item of ``article`` for the partner of ``ctx``, as of ``now``."""
+def shared_state(article: FeedArticle, now: datetime) -> tuple[bool, ...]:
+    """What, besides the article, its shared item depends on at ``now``.
+
+    Whether the story is still under embargo, and for each photo whether its permission
+    has lapsed: two moments with the same state give the same shared item.
+    """
+    released = article.released_at
+    return (
+        released is not None and released > now,
+        *(
+            photo.partner_allowed_until is not None and photo.partner_allowed_until <= now
+            for photo in article.photos
+        ),
+    )
+
+
+def shared_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> PartnerItem:
+    """``article``'s item as every partner receives it at ``now``, before its tracking image.
+
+    Only the site's values of ``ctx`` are used, never the partner's.
+    """
     if article.status is ArticleStatus.KILLED:
         return kill_item(article, ctx)
     released = article.released_at
@@ -278,6 +302,21 @@ def partner_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> Pa
         media=media,
         embargoed_until=embargoed_until,
     )
+
+
+def with_pixel(shared: PartnerItem, article: FeedArticle, ctx: PartnerContext) -> PartnerItem:
+    """The partner's copy of a shared item: the body ends with the partner's tracking image.
+
+    A kill notice carries none.
+    """
+    if article.status is ArticleStatus.KILLED:
+        return shared
+    return replace(shared, content_html=shared.content_html + "\n" + pixel_html(ctx, article.id))
+
+
+def partner_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> PartnerItem:
+    """The full-text item of ``article`` for the partner of ``ctx``, as of ``now``."""
+    return with_pixel(shared_item(article, ctx, now), article, ctx)
 
 
 def next_photo_change(articles: Sequence[FeedArticle], now: datetime) -> datetime | None:
