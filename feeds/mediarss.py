@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.util import xml_elem
+from lxml.etree import SubElement
 
 from feeds.items import MediaItem
 from feeds.text import xml_text
@@ -18,6 +18,10 @@ from feeds.text import xml_text
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 CREDIT_SCHEME = "urn:ebu"
 CREDIT_ROLE = "photographer"
+_CONTENT = f"{{{MEDIA_NS}}}content"
+_TITLE = f"{{{MEDIA_NS}}}title"
+_CREDIT = f"{{{MEDIA_NS}}}credit"
+_COPYRIGHT = f"{{{MEDIA_NS}}}copyright"
 
 
 class MediaCreditsExtension(BaseExtension):
@@ -39,26 +43,26 @@ class MediaCreditsEntryExtension(BaseEntryExtension):
         self._media.append(media)
 
     def _extend(self, entry: Any) -> Any:
+        # lxml's SubElement with attribute dicts: a feed writes hundreds of these elements.
         for media in self._media:
-            content = xml_elem(
-                f"{{{MEDIA_NS}}}content",
+            content = SubElement(
                 entry,
-                url=media.url,
-                type=media.media_type,
-                medium="image",
-                width=str(media.width),
-                height=str(media.height),
+                _CONTENT,
+                {
+                    "url": media.url,
+                    "type": media.media_type,
+                    "medium": "image",
+                    "width": str(media.width),
+                    "height": str(media.height),
+                },
             )
             if media.caption:
-                title = xml_elem(f"{{{MEDIA_NS}}}title", content, type="plain")
-                title.text = xml_text(media.caption)
-            credit = xml_elem(
-                f"{{{MEDIA_NS}}}credit", content, role=CREDIT_ROLE, scheme=CREDIT_SCHEME
-            )
+                SubElement(content, _TITLE, {"type": "plain"}).text = xml_text(media.caption)
+            credit = SubElement(content, _CREDIT, {"role": CREDIT_ROLE, "scheme": CREDIT_SCHEME})
             credit.text = xml_text(media.credit)
-            copyright_ = xml_elem(f"{{{MEDIA_NS}}}copyright", content)
-            if media.copyright_url:
-                copyright_.attrib["url"] = media.copyright_url
+            copyright_ = SubElement(
+                content, _COPYRIGHT, {"url": media.copyright_url} if media.copyright_url else {}
+            )
             copyright_.text = xml_text(media.copyright)
         return entry
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Response, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,7 +23,17 @@ def absolute(base_url: str, endpoint: str, **values: Any) -> str:
     return base_url.rstrip("/") + url_for(endpoint, **values)
 
 
-def article_updated(article: Article) -> datetime:
+class Released(Protocol):
+    """The two times an article's last change is read from."""
+
+    @property
+    def released_at(self) -> datetime | None: ...
+
+    @property
+    def content_updated_at(self) -> datetime | None: ...
+
+
+def article_updated(article: Released) -> datetime:
     """When the public copy of ``article`` last changed."""
     released = article.released_at
     assert released is not None

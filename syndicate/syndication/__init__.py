@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from syndicate.syndication import logs, version
     from syndicate.syndication.cache import FeedCache
     from syndicate.syndication.pixel import PixelSigner
+    from syndicate.syndication.shared import SharedItems
     from syndicate.syndication.views import bp
     from syndicate.syndication.watch import SETTLE_SECONDS, watch_for
 
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     logs.install()
     app.extensions["syndication.cache"] = FeedCache(int(app.config["FEEDS_CACHE_MAX_BYTES"]))
     app.extensions["syndication.signer"] = PixelSigner(app.config["SECRET_KEY"])
+    app.extensions["syndication.shared"] = SharedItems()
     app.register_blueprint(bp)
     from syndicate.syndication import fastpath
 

@@ -8,18 +8,20 @@ goes through :func:`markupsafe.escape`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from markupsafe import escape
 
 from feeds.items import FeedCategory, FeedItem, KillNotice, MediaItem, PartnerItem
 from feeds.text import tag_uri
-from syndicate.content.models import Article, ArticleImage, ArticleStatus, Image
+from syndicate.content.models import ArticleStatus
 from syndicate.content.rights import RightsClass, composite_credit
 from syndicate.public.body import interleave
 from syndicate.public.public_feed import article_updated
 from syndicate.syndication.blocks import split_blocks
+from syndicate.syndication.snapshot import FeedArticle, PlacedPhoto
 
 EMBARGO_TERM = "embargoed"
 KILL_TERM = "kill"
@@ -38,7 +40,7 @@ def embargo_html(until: datetime) -> str:
     )
 
 
-def corrections_html(article: Article) -> list[str]:
+def corrections_html(article: FeedArticle) -> list[str]:
     """One dated paragraph per correction, oldest first."""
     return [
         f'<p class="correction"><strong>Correction, '
@@ -65,23 +67,22 @@ class PartnerContext:
 class Photo:
     """A photo kept for the partner, with the text shown beside it."""
 
-    image: Image
+    image: PlacedPhoto
     caption: str
     credit: str
 
 
-def kept_photos(links: Sequence[ArticleImage], now: datetime) -> list[Photo]:
+def kept_photos(placed: Sequence[PlacedPhoto], now: datetime) -> list[Photo]:
     """The photos a partner may receive at ``now``, lead first, in order.
 
     Agency photos, photos not for partners, lapsed permissions and uncredited photos
     are left out, and so are their captions and credits.
     """
     photos = []
-    for link in links:
-        image = link.image
-        credit = image.credit_line
+    for image in placed:
+        credit = image.credit
         if credit and image.partner_permitted(now):
-            photos.append(Photo(image=image, caption=link.caption, credit=credit))
+            photos.append(Photo(image=image, caption=image.caption, credit=credit))
     return photos
 
 
@@ -98,7 +99,7 @@ def figure_html(photo: Photo, ctx: PartnerContext) -> str:
     )
 
 
-def copyright_text(image: Image, credit: str) -> str:
+def copyright_text(image: PlacedPhoto, credit: str) -> str:
     """The ``media:copyright`` statement of one photo."""
     if image.rights_class is RightsClass.PUBLIC_DOMAIN:
         return f"Public domain ({credit})"
@@ -106,13 +107,14 @@ def copyright_text(image: Image, credit: str) -> str:
 
 
 def body_html(
-    article: Article,
+    article: FeedArticle,
     lead: Photo | None,
     inline: list[Photo],
     ctx: PartnerContext,
     embargoed_until: datetime | None = None,
 ) -> str:
-    """The complete body of the partner copy (embargo line and corrections first)."""
+    """The body every partner receives (embargo line and corrections first); each partner's
+    copy adds its own tracking image (:func:`with_pixel`)."""
     parts: list[str] = []
     if embargoed_until is not None:
         parts.append(embargo_html(embargoed_until))
@@ -135,12 +137,16 @@ def body_html(
         f'<p class="original">Originally published by {escape(ctx.site_name)}: '
         f'<a href="{escape(link)}">{escape(article.headline)}</a></p>'
     )
-    pixel = ctx.pixel_url(ctx.publisher_id, article.id)
-    parts.append(f'<img src="{escape(pixel)}" width="1" height="1" alt="">')
     return "\n".join(parts)
 
 
-def rights_text(article: Article, ctx: PartnerContext, credits: str | None) -> str:
+def pixel_html(ctx: PartnerContext, article_id: int) -> str:
+    """The tracking image that ends the partner's copy of ``article_id``."""
+    pixel = ctx.pixel_url(ctx.publisher_id, article_id)
+    return f'<img src="{escape(pixel)}" width="1" height="1" alt="">'
+
+
+def rights_text(article: FeedArticle, ctx: PartnerContext, credits: str | None) -> str:
     """The plain-text rights statement of one item."""
     released = article.first_published_at or article.released_at
     year = f"{released:%Y} " if released else ""
@@ -151,13 +157,12 @@ def rights_text(article: Article, ctx: PartnerContext, credits: str | None) -> s
     return f"{text} {credits}." if credits else text
 
 
-def item_updated(article: Article, now: datetime) -> datetime:
+def item_updated(article: FeedArticle, now: datetime) -> datetime:
     """When the partner copy last changed: the text, or a photo's rights (edited or lapsed)."""
     if article.status is ArticleStatus.KILLED and article.killed_at is not None:
         return article.killed_at
     moments = [article_updated(article)]
-    for link in article.images:
-        image = link.image
+    for image in article.photos:
         moments.append(image.updated_at)
         until = image.partner_allowed_until
         if until is not None and until <= now:
@@ -165,19 +170,32 @@ def item_updated(article: Article, now: datetime) -> datetime:
     return max(moments)
 
 
-def article_item_id(base_url: str, article: Article) -> str:
+class Minted(Protocol):
+    """What an item id is made of: an article model or a :class:`FeedArticle`."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def first_published_at(self) -> datetime | None: ...
+
+    @property
+    def released_at(self) -> datetime | None: ...
+
+
+def article_item_id(base_url: str, article: Minted) -> str:
     """The feed item id of ``article``: the same for every revision, the kill notice included."""
     minted = article.first_published_at or article.released_at
     assert minted is not None
     return tag_uri(base_url, minted, f"articles/{article.id}")
 
 
-def item_id(article: Article, ctx: PartnerContext) -> str:
+def item_id(article: FeedArticle, ctx: PartnerContext) -> str:
     """The item's stable id in the feed of ``ctx``."""
     return article_item_id(ctx.base_url, article)
 
 
-def kill_item(article: Article, ctx: PartnerContext) -> PartnerItem:
+def kill_item(article: FeedArticle, ctx: PartnerContext) -> PartnerItem:
     """The kill notice that replaces a withdrawn story: same id, no photos, no body."""
     killed = article.killed_at
     released = article.released_at
@@ -202,7 +220,7 @@ def kill_item(article: Article, ctx: PartnerContext) -> PartnerItem:
         summary=f"Withdrawn: {reason} Remove this story.",
         published=released,
         updated=killed,
-        authors=tuple(author.name for author in article.authors),
+        authors=article.authors,
         categories=(FeedCategory(KILL_TERM, "Kill notice: remove this story"),),
     )
     return PartnerItem(
@@ -214,21 +232,40 @@ def kill_item(article: Article, ctx: PartnerContext) -> PartnerItem:
     )
 
 
-def partner_item(article: Article, ctx: PartnerContext, now: datetime) -> PartnerItem:
-    """The full-text item of ``article`` for the partner of ``ctx``, as of ``now``."""
+def shared_state(article: FeedArticle, now: datetime) -> tuple[bool, ...]:
+    """What, besides the article, its shared item depends on at ``now``.
+
+    Whether the story is still under embargo, and for each photo whether its permission
+    has lapsed: two moments with the same state give the same shared item.
+    """
+    released = article.released_at
+    return (
+        released is not None and released > now,
+        *(
+            photo.partner_allowed_until is not None and photo.partner_allowed_until <= now
+            for photo in article.photos
+        ),
+    )
+
+
+def shared_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> PartnerItem:
+    """``article``'s item as every partner receives it at ``now``, before its tracking image.
+
+    Only the site's values of ``ctx`` are used, never the partner's.
+    """
     if article.status is ArticleStatus.KILLED:
         return kill_item(article, ctx)
     released = article.released_at
     assert released is not None
     embargoed_until = released if released > now else None
-    lead_link = article.lead
-    lead = kept_photos([lead_link], now) if lead_link else []
-    inline = kept_photos(article.inline_images, now)
+    lead_photo = article.lead
+    lead = kept_photos([lead_photo], now) if lead_photo else []
+    inline = kept_photos(article.inline_photos, now)
     photos = lead + inline
     credits = composite_credit(photo.credit for photo in photos)
     categories = (
-        FeedCategory(article.section.slug, article.section.name),
-        *tuple(FeedCategory(tag.slug, tag.name) for tag in article.tags),
+        FeedCategory(article.section_slug, article.section_name),
+        *tuple(FeedCategory(slug, name) for slug, name in article.tags),
     )
     if embargoed_until is not None:
         label = f"Embargoed until {utc_label(embargoed_until)}"
@@ -240,7 +277,7 @@ def partner_item(article: Article, ctx: PartnerContext, now: datetime) -> Partne
         summary=article.dek,
         published=released,
         updated=item_updated(article, now),
-        authors=tuple(author.name for author in article.authors),
+        authors=article.authors,
         categories=categories,
     )
     media = tuple(
@@ -267,13 +304,28 @@ def partner_item(article: Article, ctx: PartnerContext, now: datetime) -> Partne
     )
 
 
-def next_photo_change(articles: Sequence[Article], now: datetime) -> datetime | None:
+def with_pixel(shared: PartnerItem, article: FeedArticle, ctx: PartnerContext) -> PartnerItem:
+    """The partner's copy of a shared item: the body ends with the partner's tracking image.
+
+    A kill notice carries none.
+    """
+    if article.status is ArticleStatus.KILLED:
+        return shared
+    return replace(shared, content_html=shared.content_html + "\n" + pixel_html(ctx, article.id))
+
+
+def partner_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> PartnerItem:
+    """The full-text item of ``article`` for the partner of ``ctx``, as of ``now``."""
+    return with_pixel(shared_item(article, ctx, now), article, ctx)
+
+
+def next_photo_change(articles: Sequence[FeedArticle], now: datetime) -> datetime | None:
     """The earliest future moment a photo permission among ``articles`` lapses."""
     moments = [
-        link.image.partner_allowed_until
+        image.partner_allowed_until
         for article in articles
         if article.status is not ArticleStatus.KILLED
-        for link in article.images
-        if link.image.partner_allowed_until is not None and link.image.partner_allowed_until > now
+        for image in article.photos
+        if image.partner_allowed_until is not None and image.partner_allowed_until > now
     ]
     return min(moments, default=None)

@@ -1,23 +1,22 @@
-"""The partner feed query: one indexed page of covered, visible articles, eagerly loaded.
+"""The partner feed query: one indexed page of covered, visible articles.
 
-Articles are chosen by id first, in one statement made of one branch per way an article
-can be visible (each branch an ordered, limited scan of the ``(status, released_at)``
-index), then loaded by id with their section, authors, tags, images and corrections in
-a fixed number of batched statements, whatever the size of the archive. Embargoed
-stories for entitled partners are one more branch; recently killed stories (shown as kill
-notices) are chosen by a separate small query.
+Articles are chosen by id, in one statement made of one branch per way an article can be
+visible (each branch an ordered, limited scan of the ``(status, released_at)`` index);
+:mod:`.snapshot` then reads them by id with their section, authors, tags, images and
+corrections in a fixed number of batched statements, whatever the size of the archive.
+Embargoed stories for entitled partners are one more branch; recently killed stories
+(shown as kill notices) are chosen by a separate small query.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, select, union_all
-from sqlalchemy.orm import Session, defer, joinedload, raiseload, selectinload
+from sqlalchemy.orm import Session
 
 from licenses.coverage import Coverage, covered_condition
-from syndicate.content.models import Article, ArticleImage, ArticleStatus, Image
+from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import publicly_visible
 from syndicate.newswire.embargo import embargo_visible, partner_received
 
@@ -94,29 +93,6 @@ def next_embargo_preview(session: Session, coverage: Coverage, now: datetime) ->
     )
     value: datetime | None = session.scalar(stmt)
     return value
-
-
-def load_articles(session: Session, ids: Sequence[int]) -> list[Article]:
-    """The articles ``ids``, in that order, with everything an item shows, batched."""
-    if not ids:
-        return []
-    stmt = (
-        select(Article)
-        .where(Article.id.in_(ids))
-        .options(
-            joinedload(Article.section, innerjoin=True),
-            defer(Article.body_source, raiseload=True),
-            selectinload(Article.authors),
-            selectinload(Article.tags),
-            selectinload(Article.corrections),
-            selectinload(Article.images)
-            .joinedload(ArticleImage.image, innerjoin=True)
-            .raiseload(Image.renditions),
-            raiseload("*"),
-        )
-    )
-    by_id = {article.id: article for article in session.scalars(stmt)}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def next_release(session: Session, coverage: Coverage, now: datetime) -> datetime | None:

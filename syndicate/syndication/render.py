@@ -20,7 +20,14 @@ from licenses.coverage import Coverage
 from syndicate.syndication import query
 from syndicate.syndication.cache import CachedFeed
 from syndicate.syndication.pixel import PixelSigner
-from syndicate.syndication.prepare import PartnerContext, next_photo_change, partner_item
+from syndicate.syndication.prepare import (
+    PartnerContext,
+    next_photo_change,
+    partner_item,
+    with_pixel,
+)
+from syndicate.syndication.shared import SharedItems
+from syndicate.syndication.snapshot import load_feed_articles
 from syndicate.syndication.version import ContentVersion
 
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
@@ -91,15 +98,19 @@ def render_partner_feed(
     version: ContentVersion,
     settings: FeedSettings,
     signer: PixelSigner,
+    shared: SharedItems | None = None,
 ) -> CachedFeed:
-    """Query, prepare and render one partner feed; the result says until when it holds."""
+    """Query, prepare and render one partner feed; the result says until when it holds.
+
+    With ``shared``, stories and their partner-independent items come from (and go to)
+    the store that every partner's render at this content version shares.
+    """
     media_type, render = FORMATS[fmt]
     # Kill notices come first: they are what a partner must act on.
     killed = query.killed_article_ids(
         session, coverage, now, settings.kill_notice_days, settings.items
     )
     ids = killed + query.partner_article_ids(session, coverage, now, settings.items)
-    articles = query.load_articles(session, ids)
     ctx = PartnerContext(
         base_url=settings.base_url,
         site_name=settings.site_name,
@@ -110,7 +121,15 @@ def render_partner_feed(
         media_url=lambda key: settings.media_url_prefix + key,
         pixel_url=lambda pub, art: settings.pixel_url_prefix + signer.token(pub, art) + ".gif",
     )
-    items = [partner_item(article, ctx, now) for article in articles]
+    if shared is None:
+        articles = load_feed_articles(session, ids)
+        items = [partner_item(article, ctx, now) for article in articles]
+    else:
+        label = (version.number, version.changed_at, settings)
+        articles = shared.articles(session, label, ids)
+        items = [
+            with_pixel(shared.item(label, article, ctx, now), article, ctx) for article in articles
+        ]
     newest = max((item.item.updated for item in items), default=EMPTY_FEED_UPDATED)
     meta = FeedMeta(
         id=settings.self_urls[fmt],

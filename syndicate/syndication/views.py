@@ -22,6 +22,7 @@ from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.fetches import FetchCounter, KeyDirectory
 from syndicate.syndication.pixel import TRANSPARENT_GIF, PixelSigner, record_view, referrer_host
 from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
+from syndicate.syndication.shared import SharedItems
 from syndicate.syndication.version import current_version
 from syndicate.web.db import db_session, write_apart
 
@@ -49,6 +50,12 @@ def learn_key(secret: str, publisher_id: int) -> None:
     """Tell the fetch counter whose key this is (it counts the answer after the view)."""
     keys: KeyDirectory = current_app.extensions["syndication.fetch_keys"]
     keys.learn(key_digest(secret), publisher_id)
+
+
+def shared_items(app: Flask | None = None) -> SharedItems:
+    """The application's store of partner-independent feed material."""
+    shared: SharedItems = (app or current_app).extensions["syndication.shared"]
+    return shared
 
 
 def pixel_signer(app: Flask | None = None) -> PixelSigner:
@@ -178,6 +185,7 @@ def serve_partner_feed(fmt: str) -> Response:
             version=version,
             settings=settings,
             signer=pixel_signer(),
+            shared=shared_items(),
         )
         cache.put(cache_key, entry)
     learn_key(secret, key.publisher_id)
