@@ -41,6 +41,7 @@ from syndicate.database import Database
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.credentials import presented_digest, presented_key
+from syndicate.syndication.fetches import FetchCountingMiddleware
 from syndicate.syndication.render import FeedSettings, scope_signature
 from syndicate.syndication.version import current_version
 from syndicate.syndication.views import PARTNER_CACHE_CONTROL, VARY
@@ -94,6 +95,7 @@ class FeedFastPath:
         self.database: Database = app.extensions["syndicate.db"]
         self.cache: FeedCache = app.extensions["syndication.cache"]
         self.watch = watch_for(app)
+        self.fetches: FetchCountingMiddleware = app.extensions["syndication.fetch_counting"]
         self.production = app.config["ENV"] == "production"
         self.grants: dict[str, Grant] = {}
         self._gzip_memo: dict[str, bool] = {}
@@ -136,6 +138,7 @@ class FeedFastPath:
                         return self.wsgi_app(environ, start_response)
                     status, headers, body = self.respond(environ, entry, fmt, settings)
                     start_response(status, headers)
+                    self.fetches.count(grant.publisher_id, now.date())
                     with self._count_lock:
                         self.served += 1
                     return [body] if body else []

@@ -1,8 +1,9 @@
 """Feed fetch counting that costs the feed path almost nothing.
 
-An outermost WSGI middleware sees every partner feed answer, including cache hits served
-below Flask, and adds one to an in-memory counter per (publisher, day) for each 200 or
-304; the publisher of a key is learned when the view accepts it. The counts are written
+A WSGI middleware around the application sees every partner feed answer the view gives,
+and the fast path reports the cache hits it answers itself; each 200 or 304 adds one to an
+in-memory counter per (publisher, day); the publisher of a key is learned when the view
+accepts it. The counts are written
 with one insert-or-increment per pair at most once per flush interval per process. A
 process that dies loses at most one interval of counts: these are statistics, not accounts.
 """
@@ -107,10 +108,10 @@ class KeyDirectory:
 
 
 class FetchCountingMiddleware:
-    """Counts every answered partner feed request (cache hits served below Flask included).
+    """Counts every partner feed request the application answers with 200 or 304.
 
-    Wraps the whole WSGI stack, so requests answered by any inner layer are seen; the only
-    work per request is a hash of the key and a dictionary update.
+    The fast path, which wraps it, counts the answers it gives itself through :meth:`count`;
+    the only work per request is a hash of the key and a dictionary update.
     """
 
     def __init__(
@@ -139,10 +140,14 @@ class FetchCountingMiddleware:
         if statuses and statuses[-1][:3] in ("200", "304"):
             publisher_id = self.keys.publisher_for(presented_digest(environ))
             if publisher_id is not None:
-                self.counter.hit(publisher_id, utcnow().date())
-                if self.counter.due():
-                    self._flush()
+                self.count(publisher_id, utcnow().date())
         return result
+
+    def count(self, publisher_id: int, day: date) -> None:
+        """Count one answered fetch (also called by the fast path for its own answers)."""
+        self.counter.hit(publisher_id, day)
+        if self.counter.due():
+            self._flush()
 
     def _flush(self) -> None:
         try:
@@ -152,12 +157,15 @@ class FetchCountingMiddleware:
             log.exception("could not write feed fetch counts")
 
 
-def install(app: Flask) -> None:
-    """Wrap ``app``'s WSGI stack (outermost) with the fetch counter."""
+def install(app: Flask) -> FetchCountingMiddleware:
+    """Wrap ``app``'s WSGI stack with the fetch counter."""
     counter = FetchCounter(float(app.config["PICKUPS_FETCH_FLUSH_SECONDS"]))
     keys = KeyDirectory()
     app.extensions["syndication.fetches"] = counter
     app.extensions["syndication.fetch_keys"] = keys
-    app.wsgi_app = FetchCountingMiddleware(  # type: ignore[method-assign]
+    middleware = FetchCountingMiddleware(
         app.wsgi_app, counter, keys, app.extensions["syndicate.db"]
     )
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    app.extensions["syndication.fetch_counting"] = middleware
+    return middleware
