@@ -11,9 +11,18 @@ from urllib.parse import urlsplit
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
+# The same characters for ASCII-only text, where a translation table is several times faster
+# than the expression (and for other text several times slower).
+_NOT_XML_ASCII = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
 def xml_text(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot carry."""
-    return _NOT_XML.sub("", value or "")
+    if not value:
+        return ""
+    if value.isascii():
+        return value.translate(_NOT_XML_ASCII)
+    return _NOT_XML.sub("", value)
 
 
 def tag_uri(base_url: str, minted: datetime, specific: str) -> str:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from feeds.items import FeedCategory, FeedItem, FeedMeta
@@ -88,6 +90,27 @@ def test_control_characters_are_stripped() -> None:
         assert parsed.entries[0].title == "Bad title"
         assert parsed.entries[0].summary == "Summary"
     assert xml_text("a\tb\nc\x07") == "a\tb\nc"
+
+
+# Every character XML 1.0 may carry (tab, newline, carriage return, and the ranges above).
+def _xml_char(c: str) -> bool:
+    n = ord(c)
+    return (
+        n in (0x9, 0xA, 0xD)
+        or (0x20 <= n <= 0xD7FF and n != 0x7F)
+        or 0xE000 <= n <= 0xFFFD
+        or (n >= 0x10000)
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.characters(exclude_categories=(), min_codepoint=0, max_codepoint=0x1FFFF))
+)
+def test_xml_text_keeps_exactly_the_characters_xml_allows(text: str) -> None:
+    assert xml_text(text) == "".join(c for c in text if _xml_char(c))
+    ascii_only = "".join(c for c in text if c.isascii())
+    assert xml_text(ascii_only) == "".join(c for c in ascii_only if _xml_char(c))
 
 
 def test_an_empty_feed_is_valid() -> None:
