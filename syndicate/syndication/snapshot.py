@@ -10,11 +10,13 @@ relationship, and the rows become frozen values.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, Select, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from syndicate.content.models import (
@@ -111,70 +113,87 @@ class FeedArticle:
         return [photo for photo in self.photos if photo.role is ImageRole.INLINE]
 
 
-_ARTICLE_QUERY = (
-    select(
-        _ARTICLES.c.id,
-        _ARTICLES.c.slug,
-        _ARTICLES.c.headline,
-        _ARTICLES.c.dek,
-        _ARTICLES.c.body_html,
-        _ARTICLES.c.status,
-        _ARTICLES.c.released_at,
-        _ARTICLES.c.first_published_at,
-        _ARTICLES.c.content_updated_at,
-        _ARTICLES.c.killed_at,
-        _ARTICLES.c.kill_reason,
-        _SECTIONS.c.slug,
-        _SECTIONS.c.name,
+@dataclass(frozen=True)
+class _Statements:
+    articles: Select[Any]
+    authors: Select[Any]
+    tags: Select[Any]
+    corrections: Select[Any]
+    photos: Select[Any]
+
+
+def _statements(in_ids: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> _Statements:
+    articles = (
+        select(
+            _ARTICLES.c.id,
+            _ARTICLES.c.slug,
+            _ARTICLES.c.headline,
+            _ARTICLES.c.dek,
+            _ARTICLES.c.body_html,
+            _ARTICLES.c.status,
+            _ARTICLES.c.released_at,
+            _ARTICLES.c.first_published_at,
+            _ARTICLES.c.content_updated_at,
+            _ARTICLES.c.killed_at,
+            _ARTICLES.c.kill_reason,
+            _SECTIONS.c.slug,
+            _SECTIONS.c.name,
+        )
+        .join_from(_ARTICLES, _SECTIONS, _ARTICLES.c.section_id == _SECTIONS.c.id)
+        .where(in_ids(_ARTICLES.c.id))
     )
-    .join_from(_ARTICLES, _SECTIONS, _ARTICLES.c.section_id == _SECTIONS.c.id)
-    .where(_ARTICLES.c.id.in_(_IDS))
-)
-
-_AUTHOR_QUERY = (
-    select(article_authors.c.article_id, _AUTHORS.c.name)
-    .join_from(article_authors, _AUTHORS, article_authors.c.author_id == _AUTHORS.c.id)
-    .where(article_authors.c.article_id.in_(_IDS))
-    .order_by(article_authors.c.position)
-)
-
-_TAG_QUERY = (
-    select(article_tags.c.article_id, _TAGS.c.slug, _TAGS.c.name)
-    .join_from(article_tags, _TAGS, article_tags.c.tag_id == _TAGS.c.id)
-    .where(article_tags.c.article_id.in_(_IDS))
-    .order_by(_TAGS.c.name)
-)
-
-_CORRECTION_QUERY = (
-    select(_CORRECTIONS.c.article_id, _CORRECTIONS.c.created_at, _CORRECTIONS.c.note)
-    .where(_CORRECTIONS.c.article_id.in_(_IDS))
-    .order_by(_CORRECTIONS.c.created_at)
-)
-
-_PHOTO_QUERY = (
-    select(
-        _LINKS.c.article_id,
-        _LINKS.c.role,
-        _LINKS.c.caption_override,
-        _IMAGES.c.caption,
-        _IMAGES.c.creator,
-        _IMAGES.c.organization,
-        _IMAGES.c.storage_key,
-        _IMAGES.c.media_type,
-        _IMAGES.c.width,
-        _IMAGES.c.height,
-        _IMAGES.c.byte_size,
-        _IMAGES.c.alt_text,
-        _IMAGES.c.rights_class,
-        _IMAGES.c.license_url,
-        _IMAGES.c.partner_allowed,
-        _IMAGES.c.partner_allowed_until,
-        _IMAGES.c.updated_at,
+    authors = (
+        select(article_authors.c.article_id, _AUTHORS.c.name)
+        .join_from(article_authors, _AUTHORS, article_authors.c.author_id == _AUTHORS.c.id)
+        .where(in_ids(article_authors.c.article_id))
+        .order_by(article_authors.c.position)
     )
-    .join_from(_LINKS, _IMAGES, _LINKS.c.image_id == _IMAGES.c.id)
-    .where(_LINKS.c.article_id.in_(_IDS))
-    .order_by(_LINKS.c.role, _LINKS.c.position)
-)
+    tags = (
+        select(article_tags.c.article_id, _TAGS.c.slug, _TAGS.c.name)
+        .join_from(article_tags, _TAGS, article_tags.c.tag_id == _TAGS.c.id)
+        .where(in_ids(article_tags.c.article_id))
+        .order_by(_TAGS.c.name)
+    )
+    corrections = (
+        select(_CORRECTIONS.c.article_id, _CORRECTIONS.c.created_at, _CORRECTIONS.c.note)
+        .where(in_ids(_CORRECTIONS.c.article_id))
+        .order_by(_CORRECTIONS.c.created_at)
+    )
+    photos = (
+        select(
+            _LINKS.c.article_id,
+            _LINKS.c.role,
+            _LINKS.c.caption_override,
+            _IMAGES.c.caption,
+            _IMAGES.c.creator,
+            _IMAGES.c.organization,
+            _IMAGES.c.storage_key,
+            _IMAGES.c.media_type,
+            _IMAGES.c.width,
+            _IMAGES.c.height,
+            _IMAGES.c.byte_size,
+            _IMAGES.c.alt_text,
+            _IMAGES.c.rights_class,
+            _IMAGES.c.license_url,
+            _IMAGES.c.partner_allowed,
+            _IMAGES.c.partner_allowed_until,
+            _IMAGES.c.updated_at,
+        )
+        .join_from(_LINKS, _IMAGES, _LINKS.c.image_id == _IMAGES.c.id)
+        .where(in_ids(_LINKS.c.article_id))
+        .order_by(_LINKS.c.role, _LINKS.c.position)
+    )
+    return _Statements(articles, authors, tags, corrections, photos)
+
+
+# PostgreSQL takes the page of ids as one array (``= ANY(:ids)``): the statement text never
+# changes, so the driver prepares it once, and no parameter list is rendered per render.
+# Elsewhere an expanding ``IN``.
+_IDS_ARRAY: BindParameter[Any] = bindparam("ids", type_=postgresql.ARRAY(Integer))
+_BY_DIALECT = {
+    "postgresql": _statements(lambda column: column == any_(_IDS_ARRAY)),
+    "sqlite": _statements(lambda column: column.in_(_IDS)),
+}
 
 
 def load_feed_articles(session: Session, ids: Sequence[int]) -> list[FeedArticle]:
@@ -182,17 +201,18 @@ def load_feed_articles(session: Session, ids: Sequence[int]) -> list[FeedArticle
     if not ids:
         return []
     params = {"ids": list(ids)}
+    statements = _BY_DIALECT[session.get_bind().dialect.name]
     authors: defaultdict[int, list[str]] = defaultdict(list)
-    for article_id, name in session.execute(_AUTHOR_QUERY, params):
+    for article_id, name in session.execute(statements.authors, params).all():
         authors[article_id].append(name)
     tags: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
-    for article_id, slug, name in session.execute(_TAG_QUERY, params):
+    for article_id, slug, name in session.execute(statements.tags, params).all():
         tags[article_id].append((slug, name))
     corrections: defaultdict[int, list[CorrectionNote]] = defaultdict(list)
-    for article_id, created_at, note in session.execute(_CORRECTION_QUERY, params):
+    for article_id, created_at, note in session.execute(statements.corrections, params).all():
         corrections[article_id].append(CorrectionNote(created_at, note))
     photos: defaultdict[int, list[PlacedPhoto]] = defaultdict(list)
-    for row in session.execute(_PHOTO_QUERY, params):
+    for row in session.execute(statements.photos, params).all():
         credit = credit_line(row.rights_class, row.creator, row.organization, row.license_url)
         photos[row.article_id].append(
             PlacedPhoto(
@@ -213,7 +233,7 @@ def load_feed_articles(session: Session, ids: Sequence[int]) -> list[FeedArticle
             )
         )
     by_id: dict[int, FeedArticle] = {}
-    for row in session.execute(_ARTICLE_QUERY, params):
+    for row in session.execute(statements.articles, params).all():
         article_id = row[0]
         by_id[article_id] = FeedArticle(
             id=article_id,
