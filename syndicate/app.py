@@ -81,10 +81,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from syndicate.syndication import init_app as init_syndication
 
     init_syndication(app)
+    from syndicate.syndication import fastpath
     from syndicate.web import pagecache
 
-    # Outermost: a kept page is answered before anything else runs.
+    # Kept pages and cached partner feeds are answered before anything else runs; the feed
+    # fast path goes outermost, since feed readers poll far more often than people browse.
     pagecache.install(app)
+    fastpath.install(app)
     from syndicate.cli import register_commands
 
     register_commands(app)

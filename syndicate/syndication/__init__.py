@@ -6,8 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the feed endpoints, the cache, the version hook and watch, log redaction and
-    the fast path."""
+    """Register the feed endpoints, the caches, the version hook and watch, log redaction and
+    the fetch counter."""
     from syndicate.newswire import websub
     from syndicate.syndication import logs, version
     from syndicate.syndication.cache import FeedCache
@@ -25,9 +25,8 @@ def init_app(app: Flask) -> None:
     app.extensions["syndication.signer"] = PixelSigner(app.config["SECRET_KEY"])
     app.extensions["syndication.shared"] = SharedItems()
     app.register_blueprint(bp)
-    from syndicate.syndication import fastpath, fetches
+    from syndicate.syndication import fetches
 
-    # The fetch counter sees every answer the view gives; the fast path, outside it, counts
-    # its own answers directly.
+    # The fetch counter sees every answer the view gives; the fast path (installed last, by
+    # the application factory) counts its own answers directly.
     fetches.install(app)
-    fastpath.install(app)
