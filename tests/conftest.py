@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,25 @@ def _fresh_postgres(base_url: str) -> tuple[str, Any]:
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@contextmanager
+def real_commit_database(directory: Path) -> Iterator[str]:
+    """A freshly migrated database whose commits are real (not rolled back per test): a new
+    PostgreSQL database beside ``SYNDICATE_TEST_DATABASE_URL`` (dropped afterwards), else an
+    SQLite file in ``directory``."""
+    base = os.environ.get("SYNDICATE_TEST_DATABASE_URL")
+    if base and not base.startswith("sqlite"):
+        url, drop = _fresh_postgres(base)
+        try:
+            upgrade(url)
+            yield url
+        finally:
+            drop()
+        return
+    url = f"sqlite:///{directory / 'shared.db'}"
+    upgrade(url)
+    yield url
 
 
 @pytest.fixture(scope="session")

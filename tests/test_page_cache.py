@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import Client, TestResponse
 
@@ -27,11 +24,10 @@ from syndicate.content.models import Article, ImageRole
 from syndicate.content.rights import RightsClass
 from syndicate.content.services import ArticleFields, add_correction, update_article
 from syndicate.database import Database
-from syndicate.migrate import upgrade
 from syndicate.orm import utcnow
 from syndicate.syndication.version import current_version
 from syndicate.web.pagecache import Entry, PageCache, PageStore, is_public_path, query_key
-from tests.conftest import login
+from tests.conftest import login, real_commit_database
 from tests.factories import (
     add_image,
     make_article,
@@ -569,25 +565,8 @@ def test_comments_close_on_time_without_any_write(
 @pytest.fixture(scope="module")
 def shared_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database whose commits are real (not rolled back per test)."""
-    base = os.environ.get("SYNDICATE_TEST_DATABASE_URL")
-    if base and not base.startswith("sqlite"):
-        server = make_url(base).set(drivername="postgresql+psycopg")
-        name = f"syndicate_pages_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        fresh = server.set(database=name).render_as_string(hide_password=False)
-        upgrade(fresh)
-        try:
-            yield fresh
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        return
-    path = tmp_path_factory.mktemp("pages") / "shared.db"
-    upgrade(f"sqlite:///{path}")
-    yield f"sqlite:///{path}"
+    with real_commit_database(tmp_path_factory.mktemp("pages")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,15 +20,13 @@ from pathlib import Path
 import feedparser
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from syndicate.app import create_app
 from syndicate.content.models import Article
 from syndicate.content.services import add_correction
 from syndicate.database import Database
-from syndicate.migrate import upgrade
+from tests.conftest import real_commit_database
 from tests.factories import make_article, make_feed_partner
 
 BIN = Path(sys.executable).parent
@@ -38,25 +35,8 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def shared_database(tmp_path: Path) -> Iterator[str]:
     """A freshly migrated database whose commits are real (not rolled back per test)."""
-    base = os.environ.get("SYNDICATE_TEST_DATABASE_URL")
-    if base and not base.startswith("sqlite"):
-        url = make_url(base).set(drivername="postgresql+psycopg")
-        name = f"syndicate_feeds_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        fresh = url.set(database=name).render_as_string(hide_password=False)
-        upgrade(fresh)
-        try:
-            yield fresh
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-        return
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
-    upgrade(url)
-    yield url
+    with real_commit_database(tmp_path) as url:
+        yield url
 
 
 def worker_app(url: str, tmp_path: Path) -> Flask:

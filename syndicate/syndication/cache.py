@@ -3,9 +3,9 @@
 An entry is stored under (publisher, scope signature, format) together with the content
 version it was rendered from and the moment it stops being true (the next scheduled
 release in scope or the next photo permission to lapse). It is used only while the
-database's version is the same and that moment has not come: the version is read on
-every request, so a change made through any worker or machine is seen by all of them
-on their next request. Keys and licences are checked on every request, before the
+database's version is the same and that moment has not come: the version is checked on
+every request (:mod:`.watch`), so a change made through any worker or machine is seen by
+all of them on their next request. Keys and licences are checked on every request, before the
 cache. The memory is bounded: least recently used entries go first.
 """
 
