@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-# The same characters for ASCII-only text, where a translation table is several times faster
-# than the expression (and for other text several times slower).
-_NOT_XML_ASCII = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# The same characters for ASCII-only text, deleted from its bytes: several times faster than
+# the expression (which is faster for other text).
+_NOT_XML_ASCII = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def xml_text(value: str) -> str:
@@ -21,7 +21,9 @@ def xml_text(value: str) -> str:
     if not value:
         return ""
     if value.isascii():
-        return value.translate(_NOT_XML_ASCII)
+        raw = value.encode("ascii")
+        kept = raw.translate(None, _NOT_XML_ASCII)
+        return value if len(kept) == len(raw) else kept.decode("ascii")
     return _NOT_XML.sub("", value)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session, raiseload
 
 from licenses.licences import in_force
@@ -69,10 +69,18 @@ def publisher_coverage(session: Session, publisher_id: int, now: datetime) -> Co
     return coverage_of(licences)
 
 
-def covered_condition(coverage: Coverage) -> ColumnElement[bool]:
+# Bound-parameter names of a scope's lists (see ``covered_condition(..., bound=True)``).
+SCOPE_SECTIONS = "scope_sections"
+SCOPE_ARTICLES = "scope_articles"
+
+
+def covered_condition(coverage: Coverage, *, bound: bool = False) -> ColumnElement[bool]:
     """SQL condition on :class:`Article` for the articles in scope (status aside).
 
-    Only stories marked for syndication are ever covered.
+    Only stories marked for syndication are ever covered. With ``bound``, the scope's
+    sections and articles are bound parameters (values from :func:`scope_parameters`), so
+    the condition depends only on the coverage's :func:`scope_shape` and a statement built
+    from it can be kept and reused for every publisher of that shape.
     """
     if coverage.empty:
         return false()
@@ -81,14 +89,36 @@ def covered_condition(coverage: Coverage) -> ColumnElement[bool]:
         return syndicated
     parts: list[ColumnElement[bool]] = []
     if coverage.section_slugs:
-        parts.append(
-            Article.section_id.in_(
-                select(Section.id).where(Section.slug.in_(sorted(coverage.section_slugs)))
-            )
+        slugs = (
+            bindparam(SCOPE_SECTIONS, expanding=True) if bound else sorted(coverage.section_slugs)
         )
+        parts.append(Article.section_id.in_(select(Section.id).where(Section.slug.in_(slugs))))
     if coverage.article_ids:
-        parts.append(Article.id.in_(sorted(coverage.article_ids)))
+        ids = bindparam(SCOPE_ARTICLES, expanding=True) if bound else sorted(coverage.article_ids)
+        parts.append(Article.id.in_(ids))
     return and_(syndicated, or_(*parts))
+
+
+def scope_shape(coverage: Coverage) -> Coverage:
+    """The coverage with only what a bound condition's SQL depends on: which kinds of scope
+    it has (one placeholder value each) and its embargo entitlement."""
+    narrowed = not coverage.everything
+    return Coverage(
+        everything=coverage.everything,
+        section_slugs=frozenset({""}) if narrowed and coverage.section_slugs else frozenset(),
+        article_ids=frozenset({0}) if narrowed and coverage.article_ids else frozenset(),
+        embargo_entitled=coverage.embargo_entitled,
+    )
+
+
+def scope_parameters(coverage: Coverage) -> dict[str, list[str] | list[int]]:
+    """The values for a condition built with ``covered_condition(..., bound=True)``."""
+    params: dict[str, list[str] | list[int]] = {}
+    if coverage.section_slugs and not coverage.everything:
+        params[SCOPE_SECTIONS] = sorted(coverage.section_slugs)
+    if coverage.article_ids and not coverage.everything:
+        params[SCOPE_ARTICLES] = sorted(coverage.article_ids)
+    return params
 
 
 def partner_visible(coverage: Coverage, now: datetime) -> ColumnElement[bool]:

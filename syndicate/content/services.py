@@ -57,10 +57,11 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug[:max_length].rstrip("-")
 
 
-def publicly_visible(now: datetime) -> ColumnElement[bool]:
+def publicly_visible(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL condition for articles the public may read at ``now``.
 
-    A scheduled article becomes public by itself when its release time passes.
+    A scheduled article becomes public by itself when its release time passes. ``now``
+    may be a bound parameter, for a statement built once and run at many moments.
     """
     return and_(
         Article.status.in_([ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED]),

@@ -18,7 +18,7 @@ from syndicate.content.models import Article, ArticleStatus, SyndicationPolicy
 from syndicate.content.services import is_public, publicly_visible
 
 
-def embargo_visible(now: datetime) -> ColumnElement[bool]:
+def embargo_visible(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL condition: under a partner embargo at ``now`` (previewable, not yet public)."""
     return and_(
         Article.status == ArticleStatus.SCHEDULED,

@@ -35,11 +35,12 @@ class PixelSigner:
         self._mac_key = hmac.new(root, b"syndicate.pixel.mac", hashlib.sha256).digest()
         self._mask_key = hmac.new(root, b"syndicate.pixel.mask", hashlib.sha256).digest()
 
+    # hmac.digest is the one-shot form: a feed render signs one token per item.
     def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._mac_key, payload, hashlib.sha256).digest()[:MAC_BYTES]
+        return hmac.digest(self._mac_key, payload, "sha256")[:MAC_BYTES]
 
     def _mask(self, mac: bytes) -> bytes:
-        return hmac.new(self._mask_key, mac, hashlib.sha256).digest()[: _PAIR.size]
+        return hmac.digest(self._mask_key, mac, "sha256")[: _PAIR.size]
 
     def token(self, publisher_id: int, article_id: int) -> str:
         """The opaque token for ``publisher_id``'s copy of ``article_id``."""

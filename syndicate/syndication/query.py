@@ -1,27 +1,69 @@
-"""The partner feed query: one indexed page of covered, visible articles.
+"""The partner feed query: one indexed page of covered, visible articles, in one statement.
 
-Articles are chosen by id, in one statement made of one branch per way an article can be
-visible (each branch an ordered, limited scan of the ``(status, released_at)`` index);
-:mod:`.snapshot` then reads them by id with their section, authors, tags, images and
-corrections in a fixed number of batched statements, whatever the size of the archive.
-Embargoed stories for entitled partners are one more branch; recently killed stories
-(shown as kill notices) are chosen by a separate small query.
+A render needs four things about a partner's scope at ``now``: the recently killed stories
+it had received (shown as kill notices), the newest visible stories, and the next moments
+that change the page without any edit (a scheduled release, an embargo preview opening).
+They are branches of one ``UNION ALL``; each page branch is an ordered, limited scan of the
+``(status, released_at)`` index, one per way an article can be visible, so the work does not
+grow with the archive. The statement is built once per kind of scope (:func:`scope_shape`)
+with the moment, the limits and the scope's lists as bound parameters: a render pays
+neither statement construction nor cache-key generation. :mod:`.snapshot` then reads the
+chosen articles by id.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from licenses.coverage import Coverage, covered_condition
+from licenses.coverage import Coverage, covered_condition, scope_parameters, scope_shape
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import publicly_visible
 from syndicate.newswire.embargo import embargo_visible, partner_received
 
+_KILLED, _LIVE, _RELEASE, _PREVIEW = range(4)
+_NOW = bindparam("now", type_=Article.__table__.c.released_at.type)
+_KILL_CUTOFF = bindparam("kill_cutoff", type_=Article.__table__.c.killed_at.type)
+_LIMIT = bindparam("page_limit", type_=Integer)
 
-def visibility_branches(now: datetime, embargo: bool = False) -> list[ColumnElement[bool]]:
+
+@dataclass(frozen=True)
+class FeedPage:
+    """What a render reads about a partner's scope at one moment."""
+
+    killed: tuple[int, ...]
+    live: tuple[int, ...]
+    next_release: datetime | None
+    next_embargo_preview: datetime | None
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """Kill notices first (they are what a partner must act on), then the stories."""
+        return self.killed + self.live
+
+
+EMPTY_PAGE = FeedPage((), (), None, None)
+
+
+def visibility_branches(
+    now: datetime | ColumnElement[datetime], embargo: bool = False
+) -> list[ColumnElement[bool]]:
     """Each way an article can be in a partner feed at ``now``, one status per branch.
 
     Together they equal :func:`publicly_visible` (plus, with ``embargo``, the stories
@@ -38,71 +80,99 @@ def visibility_branches(now: datetime, embargo: bool = False) -> list[ColumnElem
     return branches
 
 
-def partner_article_ids(
-    session: Session, coverage: Coverage, now: datetime, limit: int
-) -> list[int]:
-    """Ids of the newest ``limit`` articles ``coverage`` lets a partner receive now."""
-    if coverage.empty or limit <= 0:
-        return []
-    covered = covered_condition(coverage)
-    branches = [
-        select(Article.id, Article.released_at)
-        .where(branch, covered)
-        .order_by(Article.released_at.desc(), Article.id.desc())
-        .limit(limit)
-        .subquery()
-        for branch in visibility_branches(now, coverage.embargo_entitled)
-    ]
-    merged = union_all(*(select(b.c.id, b.c.released_at) for b in branches)).subquery()
-    stmt = (
-        select(merged.c.id).order_by(merged.c.released_at.desc(), merged.c.id.desc()).limit(limit)
-    )
-    return list(session.scalars(stmt))
+def _tagged(kind: int, page: Select[*tuple[Any, ...]]) -> Select[Any]:
+    # Compound members may not be ordered or limited themselves (SQLite): wrap each page.
+    sub = page.subquery()
+    return select(literal_column(str(kind), Integer).label("kind"), sub.c.id, sub.c.moment)
 
 
-def killed_article_ids(
-    session: Session, coverage: Coverage, now: datetime, days: int, limit: int
-) -> list[int]:
-    """Covered stories killed in the last ``days`` that the partner had received, newest kill
-    first: their items become kill notices."""
-    if coverage.empty or days <= 0 or limit <= 0:
-        return []
-    stmt = (
-        select(Article.id)
-        .where(
-            Article.status == ArticleStatus.KILLED,
-            Article.killed_at > now - timedelta(days=days),
-            covered_condition(coverage),
-            partner_received(coverage.embargo_entitled),
+def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
+    """The one statement of :func:`feed_page` for scopes of ``shape``."""
+    covered = covered_condition(shape, bound=True)
+    members: list[Select[*tuple[Any, ...]]] = []
+    if with_kills:
+        members.append(
+            _tagged(
+                _KILLED,
+                select(Article.id, Article.killed_at.label("moment"))
+                .where(
+                    Article.status == ArticleStatus.KILLED,
+                    Article.killed_at > _KILL_CUTOFF,
+                    covered,
+                    partner_received(shape.embargo_entitled),
+                )
+                .order_by(Article.killed_at.desc(), Article.id.desc())
+                .limit(_LIMIT),
+            )
         )
-        .order_by(Article.killed_at.desc(), Article.id.desc())
-        .limit(limit)
+    members.extend(
+        _tagged(
+            _LIVE,
+            select(Article.id, Article.released_at.label("moment"))
+            .where(branch, covered)
+            .order_by(Article.released_at.desc(), Article.id.desc())
+            .limit(_LIMIT),
+        )
+        for branch in visibility_branches(_NOW, shape.embargo_entitled)
     )
-    return list(session.scalars(stmt))
-
-
-def next_embargo_preview(session: Session, coverage: Coverage, now: datetime) -> datetime | None:
-    """When the next covered embargoed story reaches an entitled partner's feed."""
-    if coverage.empty or not coverage.embargo_entitled:
-        return None
-    stmt = select(func.min(Article.embargo_preview_at)).where(
-        Article.status == ArticleStatus.SCHEDULED,
-        Article.embargo_preview_at > now,
-        Article.released_at > Article.embargo_preview_at,
-        covered_condition(coverage),
+    members.append(
+        select(literal_column(str(_RELEASE), Integer), null(), func.min(Article.released_at)).where(
+            Article.status == ArticleStatus.SCHEDULED,
+            Article.released_at > _NOW,
+            covered,
+        )
     )
-    value: datetime | None = session.scalar(stmt)
-    return value
+    if shape.embargo_entitled:
+        members.append(
+            select(
+                literal_column(str(_PREVIEW), Integer), null(), func.min(Article.embargo_preview_at)
+            ).where(
+                Article.status == ArticleStatus.SCHEDULED,
+                Article.embargo_preview_at > _NOW,
+                Article.released_at > Article.embargo_preview_at,
+                covered,
+            )
+        )
+    return union_all(*members)
 
 
-def next_release(session: Session, coverage: Coverage, now: datetime) -> datetime | None:
-    """When the next covered scheduled story goes public (a cached feed expires then)."""
-    if coverage.empty:
-        return None
-    stmt = select(func.min(Article.released_at)).where(
-        Article.status == ArticleStatus.SCHEDULED,
-        Article.released_at > now,
-        covered_condition(coverage),
+_STATEMENTS: dict[tuple[Coverage, bool], CompoundSelect] = {}
+
+
+def _newest(rows: list[tuple[int, datetime]], limit: int) -> tuple[int, ...]:
+    rows.sort(key=lambda row: (row[1], row[0]), reverse=True)
+    return tuple(article_id for article_id, _ in rows[:limit])
+
+
+def feed_page(
+    session: Session, coverage: Coverage, now: datetime, limit: int, kill_days: int
+) -> FeedPage:
+    """The page of a partner feed at ``now``: up to ``limit`` covered stories killed in the
+    last ``kill_days`` that the partner had received (newest kill first), up to ``limit``
+    visible stories (newest first), and when the next release and embargo preview fall."""
+    if coverage.empty or limit <= 0:
+        return EMPTY_PAGE
+    with_kills = kill_days > 0
+    key = (scope_shape(coverage), with_kills)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS.setdefault(key, page_statement(*key))
+    params: dict[str, Any] = {"now": now, "page_limit": limit, **scope_parameters(coverage)}
+    if with_kills:
+        params["kill_cutoff"] = now - timedelta(days=kill_days)
+    killed: list[tuple[int, datetime]] = []
+    live: list[tuple[int, datetime]] = []
+    moments: dict[int, datetime | None] = {}
+    for kind, article_id, moment in session.execute(statement, params).all():
+        if kind == _KILLED:
+            killed.append((article_id, moment))
+        elif kind == _LIVE:
+            live.append((article_id, moment))
+        else:
+            moments[kind] = moment
+    return FeedPage(
+        killed=_newest(killed, limit),
+        live=_newest(live, limit),
+        next_release=moments.get(_RELEASE),
+        next_embargo_preview=moments.get(_PREVIEW),
     )
-    value: datetime | None = session.scalar(stmt)
-    return value

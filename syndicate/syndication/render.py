@@ -106,11 +106,8 @@ def render_partner_feed(
     the store that every partner's render at this content version shares.
     """
     media_type, render = FORMATS[fmt]
-    # Kill notices come first: they are what a partner must act on.
-    killed = query.killed_article_ids(
-        session, coverage, now, settings.kill_notice_days, settings.items
-    )
-    ids = killed + query.partner_article_ids(session, coverage, now, settings.items)
+    page = query.feed_page(session, coverage, now, settings.items, settings.kill_notice_days)
+    ids = page.ids
     ctx = PartnerContext(
         base_url=settings.base_url,
         site_name=settings.site_name,
@@ -145,8 +142,8 @@ def render_partner_feed(
     moments = [
         moment
         for moment in (
-            query.next_release(session, coverage, now),
-            query.next_embargo_preview(session, coverage, now),
+            page.next_release,
+            page.next_embargo_preview,
             next_photo_change(articles, now),
         )
         if moment is not None
@@ -155,7 +152,7 @@ def render_partner_feed(
     moments.extend(
         article.killed_at + timedelta(days=settings.kill_notice_days)
         for article in articles
-        if article.killed_at is not None and article.id in killed
+        if article.killed_at is not None and article.id in page.killed
     )
     # A story leaving the feed must move its date forward too: the version's time.
     last_modified = max(newest, version.changed_at)

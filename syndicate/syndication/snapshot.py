@@ -3,8 +3,9 @@
 A feed render reads fifty articles with their section, authors, tags, corrections and
 photos. Loading them as ORM objects (identity map, instrumented attributes, collections)
 cost more than the rest of the render together, and a feed never changes them: here each
-relation is one statement over the whole page of ids, ordered exactly like the model's
-relationship, and the rows become frozen values.
+relation is read over the whole page of ids (authors, tags and corrections together in one
+statement, photos in another), ordered exactly like the model's relationship, and the rows
+become frozen values.
 """
 
 from __future__ import annotations
@@ -15,7 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, Select, any_, bindparam, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    any_,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -116,10 +131,12 @@ class FeedArticle:
 @dataclass(frozen=True)
 class _Statements:
     articles: Select[Any]
-    authors: Select[Any]
-    tags: Select[Any]
-    corrections: Select[Any]
+    relations: CompoundSelect
     photos: Select[Any]
+
+
+# What a row of the relations statement is: the kind, then the article id, then values.
+_AUTHOR, _TAG, _CORRECTION = range(3)
 
 
 def _statements(in_ids: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> _Statements:
@@ -142,23 +159,43 @@ def _statements(in_ids: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> 
         .join_from(_ARTICLES, _SECTIONS, _ARTICLES.c.section_id == _SECTIONS.c.id)
         .where(in_ids(_ARTICLES.c.id))
     )
-    authors = (
-        select(article_authors.c.article_id, _AUTHORS.c.name)
+    # Authors, tags and corrections in one statement, each kind as (kind, article, order,
+    # text, text, moment). Sorting the whole result by (kind, order, moment, text) puts each
+    # article's rows in the model's order: authors by position, tags by name, corrections
+    # by date.
+    # PostgreSQL types a union's columns by its first member: its NULLs need a type.
+    no_text = cast(null(), String)
+    no_moment = cast(null(), _CORRECTIONS.c.created_at.type)
+    relations = union_all(
+        select(
+            literal_column(str(_AUTHOR), Integer).label("kind"),
+            article_authors.c.article_id,
+            article_authors.c.position.label("ord"),
+            _AUTHORS.c.name.label("text_a"),
+            no_text.label("text_b"),
+            no_moment.label("moment"),
+        )
         .join_from(article_authors, _AUTHORS, article_authors.c.author_id == _AUTHORS.c.id)
-        .where(in_ids(article_authors.c.article_id))
-        .order_by(article_authors.c.position)
-    )
-    tags = (
-        select(article_tags.c.article_id, _TAGS.c.slug, _TAGS.c.name)
+        .where(in_ids(article_authors.c.article_id)),
+        select(
+            literal_column(str(_TAG), Integer),
+            article_tags.c.article_id,
+            literal_column("0", Integer),
+            _TAGS.c.name,
+            _TAGS.c.slug,
+            no_moment,
+        )
         .join_from(article_tags, _TAGS, article_tags.c.tag_id == _TAGS.c.id)
-        .where(in_ids(article_tags.c.article_id))
-        .order_by(_TAGS.c.name)
-    )
-    corrections = (
-        select(_CORRECTIONS.c.article_id, _CORRECTIONS.c.created_at, _CORRECTIONS.c.note)
-        .where(in_ids(_CORRECTIONS.c.article_id))
-        .order_by(_CORRECTIONS.c.created_at)
-    )
+        .where(in_ids(article_tags.c.article_id)),
+        select(
+            literal_column(str(_CORRECTION), Integer),
+            _CORRECTIONS.c.article_id,
+            literal_column("0", Integer),
+            _CORRECTIONS.c.note,
+            no_text,
+            _CORRECTIONS.c.created_at,
+        ).where(in_ids(_CORRECTIONS.c.article_id)),
+    ).order_by("kind", "ord", "moment", "text_a")
     photos = (
         select(
             _LINKS.c.article_id,
@@ -183,7 +220,7 @@ def _statements(in_ids: Callable[[ColumnElement[int]], ColumnElement[bool]]) -> 
         .where(in_ids(_LINKS.c.article_id))
         .order_by(_LINKS.c.role, _LINKS.c.position)
     )
-    return _Statements(articles, authors, tags, corrections, photos)
+    return _Statements(articles, relations, photos)
 
 
 # PostgreSQL takes the page of ids as one array (``= ANY(:ids)``): the statement text never
@@ -202,34 +239,56 @@ def load_feed_articles(session: Session, ids: Sequence[int]) -> list[FeedArticle
         return []
     params = {"ids": list(ids)}
     statements = _BY_DIALECT[session.get_bind().dialect.name]
+    # Rows are unpacked by position: a named attribute of a result row costs more than the
+    # rest of building the value.
     authors: defaultdict[int, list[str]] = defaultdict(list)
-    for article_id, name in session.execute(statements.authors, params).all():
-        authors[article_id].append(name)
     tags: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
-    for article_id, slug, name in session.execute(statements.tags, params).all():
-        tags[article_id].append((slug, name))
     corrections: defaultdict[int, list[CorrectionNote]] = defaultdict(list)
-    for article_id, created_at, note in session.execute(statements.corrections, params).all():
-        corrections[article_id].append(CorrectionNote(created_at, note))
+    for kind, article_id, _, text_a, text_b, moment in session.execute(
+        statements.relations, params
+    ).all():
+        if kind == _AUTHOR:
+            authors[article_id].append(text_a)
+        elif kind == _TAG:
+            tags[article_id].append((text_b, text_a))
+        else:
+            corrections[article_id].append(CorrectionNote(moment, text_a))
     photos: defaultdict[int, list[PlacedPhoto]] = defaultdict(list)
-    for row in session.execute(statements.photos, params).all():
-        credit = credit_line(row.rights_class, row.creator, row.organization, row.license_url)
-        photos[row.article_id].append(
+    for (
+        article_id,
+        role,
+        caption_override,
+        caption,
+        creator,
+        organization,
+        storage_key,
+        media_type,
+        width,
+        height,
+        byte_size,
+        alt_text,
+        rights_class,
+        license_url,
+        partner_allowed,
+        partner_allowed_until,
+        updated_at,
+    ) in session.execute(statements.photos, params).all():
+        photos[article_id].append(
             PlacedPhoto(
-                role=row.role,
-                caption=row.caption_override or row.caption,
-                credit=credit,
-                storage_key=row.storage_key,
-                media_type=row.media_type,
-                width=row.width,
-                height=row.height,
-                byte_size=row.byte_size,
-                alt_text=row.alt_text,
-                rights_class=row.rights_class,
-                license_url=row.license_url,
-                partner_allowed=row.partner_allowed,
-                partner_allowed_until=row.partner_allowed_until,
-                updated_at=row.updated_at,
+                role=role,
+                caption=caption_override or caption,
+                credit=credit_line(rights_class, creator, organization, license_url),
+                storage_key=storage_key,
+                media_type=media_type,
+                width=width,
+                height=height,
+                byte_size=byte_size,
+                alt_text=alt_text,
+                rights_class=rights_class,
+                license_url=license_url,
+                partner_allowed=partner_allowed,
+                partner_allowed_until=partner_allowed_until,
+                updated_at=updated_at,
             )
         )
     by_id: dict[int, FeedArticle] = {}
