@@ -343,6 +343,47 @@ def test_edits_corrections_rights_and_comments_show_on_the_next_request(
     assert "I heard it from the ferry this morning." in fetch()
 
 
+def test_only_comments_a_reader_can_see_raise_the_version(
+    client: FlaskClient, session: Session, app: Flask
+) -> None:
+    story = make_article(session, headline="Lighthouse keeper retires")
+    session.commit()
+    start = current_version(session).number
+
+    def post(text: str) -> Comment:
+        return comments.post_comment(
+            session,
+            story,
+            comments.CommentInput(name="Pell Marrow", text=text),
+            secret=app.config["SECRET_KEY"],
+            client_address="192.0.2.9",
+            now=utcnow(),
+            close_after_days=0,
+        )
+
+    held = post("Thirty winters on that rock.")
+    session.commit()
+    assert current_version(session).number == start, "a held comment shows nowhere"
+    comments.mark_spam(session, held, actor_id=None, now=utcnow())
+    session.commit()
+    assert current_version(session).number == start, "held to spam shows nowhere either"
+
+    second = post("He kept the lamp lit through the storm.")
+    session.commit()
+    assert current_version(session).number == start
+    comments.approve(session, second, actor_id=None, now=utcnow())
+    session.commit()
+    assert current_version(session).number == start + 1, "approval shows the comment"
+    page = client.get(f"/articles/{story.slug}").get_data(as_text=True)
+    assert "He kept the lamp lit through the storm." in page
+
+    comments.mark_spam(session, second, actor_id=None, now=utcnow())
+    session.commit()
+    assert current_version(session).number == start + 2, "hiding a shown comment"
+    page = client.get(f"/articles/{story.slug}").get_data(as_text=True)
+    assert "He kept the lamp lit" not in page
+
+
 def test_a_change_rolled_back_never_labels_a_later_one(
     client: FlaskClient, session: Session, app: Flask
 ) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from licenses.models import FeedKey, License, Publisher
-from syndicate.comments.models import Comment
+from syndicate.comments.models import Comment, CommentStatus
 from syndicate.content.models import (
     Article,
     ArticleImage,
@@ -51,7 +51,8 @@ WATCHED: tuple[type[Any], ...] = (
     License,
     FeedKey,
     Publisher,
-    # Approved comments show on the article page, which the page cache keys on this version.
+    # Approved comments show on the article page, which the page cache keys on this version
+    # (held ones show nowhere: see ``_seen``).
     Comment,
 )
 # Bookkeeping that changes on reads; raising the version for it would empty every cache.
@@ -90,8 +91,22 @@ def bump(connection: Connection) -> None:
     connection.execute(stmt)
 
 
+def _seen(obj: Any) -> bool:
+    """Whether ``obj``, before or after this flush, is something a reader can see.
+
+    A comment shows only while approved: one posted and held for moderation, or moved
+    between held, spam and deleted, changes no page and no feed.
+    """
+    if not isinstance(obj, Comment):
+        return True
+    history = inspect(obj).attrs.status.history
+    states = (*history.added, *history.unchanged, *history.deleted)
+    # A status not loaded is unknown: count it as seen.
+    return not states or CommentStatus.APPROVED in states
+
+
 def _changed(session: Session, obj: Any) -> bool:
-    if not isinstance(obj, WATCHED):
+    if not isinstance(obj, WATCHED) or not _seen(obj):
         return False
     ignored = IGNORED_ATTRIBUTES.get(type(obj))
     if ignored is None:
@@ -102,9 +117,9 @@ def _changed(session: Session, obj: Any) -> bool:
 
 def needs_bump(session: Session) -> bool:
     """Whether the pending flush changes anything a feed depends on."""
-    if any(isinstance(obj, WATCHED) for obj in session.new):
+    if any(isinstance(obj, WATCHED) and _seen(obj) for obj in session.new):
         return True
-    if any(isinstance(obj, WATCHED) for obj in session.deleted):
+    if any(isinstance(obj, WATCHED) and _seen(obj) for obj in session.deleted):
         return True
     return any(_changed(session, obj) for obj in session.dirty)
 
