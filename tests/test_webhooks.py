@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from syndicate.content.models import Article
 from syndicate.database import Database
 from syndicate.newswire.models import Notice, NoticeKind, PublisherWebhook
 from syndicate.newswire.notices import NewswireSettings, correct_article
@@ -268,6 +269,39 @@ def test_websub_hub_is_pinged_through_the_outbox_on_feed_changes(
             == 3
         )
     assert isinstance(WebSubTransport(), WebSubTransport)
+
+
+def test_comments_ping_no_hub(app: Flask, session: Session, db: Database) -> None:
+    from syndicate.comments import services as comments
+
+    def pings() -> int:
+        with db.transaction() as tx:
+            found = tx.scalars(select(OutboxMessage).where(OutboxMessage.channel == "websub"))
+            return len(found.all())
+
+    app.config["FEEDS_WEBSUB_HUB"] = "http://127.0.0.1:9/hub"
+    try:
+        with app.app_context(), db.transaction() as tx:
+            article_id = make_article(tx, headline="Quay repairs begin").id
+        queued = pings()
+        assert queued == 3, "the story itself is a feed change"
+        with app.app_context(), db.transaction() as tx:
+            article = tx.get(Article, article_id)
+            assert article is not None
+            comment = comments.post_comment(
+                tx,
+                article,
+                comments.CommentInput(name="Ivo Strand", text="About time for the quay."),
+                secret=app.config["SECRET_KEY"],
+                client_address="192.0.2.44",
+                now=utcnow(),
+                close_after_days=0,
+            )
+            comments.approve(tx, comment, actor_id=None, now=utcnow())
+    finally:
+        app.config["FEEDS_WEBSUB_HUB"] = ""
+    # Partner feeds carry no comments: nothing for a hub to announce.
+    assert pings() == queued
 
 
 def test_kind_of_notice_in_the_webhook_for_a_kill(

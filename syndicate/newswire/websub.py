@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from syndicate.outbox.messages import queue_websub_ping
-from syndicate.syndication.version import needs_bump
+from syndicate.syndication.version import feeds_change
 
 PENDING = "newswire.websub_pending"
 FEED_PATHS = ("/feeds/partner.rss", "/feeds/partner.atom", "/feeds/partner.json")
@@ -34,7 +34,7 @@ def feed_urls(base_url: str) -> list[str]:
 
 
 def _after_flush(session: Session, _context: Any) -> None:
-    if not session.info.get(PENDING) and _hub() and needs_bump(session):
+    if not session.info.get(PENDING) and _hub() and feeds_change(session):
         session.info[PENDING] = True
 
 

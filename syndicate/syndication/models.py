@@ -10,13 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 from syndicate.orm import Base
 
 FEED_STATE_ROW = 1
+# A second counter for what only pages show (comments): raising it leaves every cached feed
+# valid.
+DISCUSSION_ROW = 2
 
 
 class FeedState(Base):
-    """A single row whose ``version`` grows with every change that can alter a feed.
+    """Version counters: row ``FEED_STATE_ROW`` grows with every change that can alter a feed
+    or a page, row ``DISCUSSION_ROW`` with every change to what only pages show (comments).
 
-    Rendered feeds are cached under the version they were built from; any worker on any
-    machine sees a new version on its next request, so no stale copy is ever served.
+    Rendered feeds are cached under the content version they were built from, pages under
+    both; any worker on any machine sees a new version on its next request, so no stale copy
+    is ever served.
     """
 
     __tablename__ = "feed_state"

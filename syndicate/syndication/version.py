@@ -2,7 +2,9 @@
 
 One session event (installed once, for every session) raises the version inside the
 transaction that flushes a change to anything a feed shows, so the new version becomes
-visible exactly when the change does: committed together, or rolled back together. Such a
+visible exactly when the change does: committed together, or rolled back together. A change
+that only pages show (a comment appearing or leaving) raises a second counter instead, which
+the page cache keys on and feeds do not. Such a
 commit then waits out the span for which workers trust a version they polled
 (:mod:`.watch`), so that once it returns every worker's next request sees the change.
 """
@@ -30,7 +32,7 @@ from syndicate.content.models import (
     Tag,
 )
 from syndicate.orm import utcnow
-from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedState
 from syndicate.syndication.watch import install_settling, mark_raised
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
@@ -51,8 +53,8 @@ WATCHED: tuple[type[Any], ...] = (
     License,
     FeedKey,
     Publisher,
-    # Approved comments show on the article page, which the page cache keys on this version
-    # (held ones show nowhere: see ``_seen``).
+    # Approved comments show on the article page only: they raise the discussion counter,
+    # which the page cache keys on and feeds ignore (held ones show nowhere: see ``_seen``).
     Comment,
 )
 # Bookkeeping that changes on reads; raising the version for it would empty every cache.
@@ -79,16 +81,21 @@ def current_version(session: Session) -> ContentVersion:
     return ContentVersion(int(row.version), row.changed_at)
 
 
-def bump(connection: Connection) -> None:
-    """Raise the version by one in ``connection``'s transaction (creating the row once)."""
+def bump(connection: Connection, row: int = FEED_STATE_ROW) -> None:
+    """Raise counter ``row`` by one in ``connection``'s transaction (creating it once)."""
     dialect = connection.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(FeedState).values(id=FEED_STATE_ROW, version=1, changed_at=utcnow())
+    stmt = insert(FeedState).values(id=row, version=1, changed_at=utcnow())
     stmt = stmt.on_conflict_do_update(
         index_elements=[FeedState.id],
         set_={"version": FeedState.version + 1, "changed_at": stmt.excluded.changed_at},
     )
     connection.execute(stmt)
+
+
+def row_for(cls: type[Any]) -> int:
+    """The counter a change to a ``cls`` raises: comments show on pages only."""
+    return DISCUSSION_ROW if issubclass(cls, Comment) else FEED_STATE_ROW
 
 
 def _seen(obj: Any) -> bool:
@@ -106,7 +113,7 @@ def _seen(obj: Any) -> bool:
 
 
 def _changed(session: Session, obj: Any) -> bool:
-    if not isinstance(obj, WATCHED) or not _seen(obj):
+    if not _seen(obj):
         return False
     ignored = IGNORED_ATTRIBUTES.get(type(obj))
     if ignored is None:
@@ -115,19 +122,32 @@ def _changed(session: Session, obj: Any) -> bool:
     return any(attr.key not in ignored and attr.history.has_changes() for attr in state.attrs)
 
 
-def needs_bump(session: Session) -> bool:
-    """Whether the pending flush changes anything a feed depends on."""
-    if any(isinstance(obj, WATCHED) and _seen(obj) for obj in session.new):
-        return True
-    if any(isinstance(obj, WATCHED) and _seen(obj) for obj in session.deleted):
-        return True
-    return any(_changed(session, obj) for obj in session.dirty)
+def rows_to_raise(session: Session) -> set[int]:
+    """The counters the pending flush must raise: what it changes that a reader sees."""
+    rows = {
+        row_for(type(obj))
+        for obj in (*session.new, *session.deleted)
+        if isinstance(obj, WATCHED) and _seen(obj)
+    }
+    rows.update(
+        row_for(type(obj))
+        for obj in session.dirty
+        if isinstance(obj, WATCHED) and _changed(session, obj)
+    )
+    return rows
+
+
+def feeds_change(session: Session) -> bool:
+    """Whether the pending flush changes anything a feed shows (not only a page)."""
+    return FEED_STATE_ROW in rows_to_raise(session)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
     # After the flush, new/dirty/deleted still describe what was just written.
-    if needs_bump(session):
-        bump(session.connection())
+    rows = rows_to_raise(session)
+    for row in sorted(rows):
+        bump(session.connection(), row)
+    if rows:
         mark_raised(session)
 
 
@@ -139,7 +159,7 @@ def _bulk_statement(state: ORMExecuteState) -> None:
         return
     mapper = state.bind_mapper
     if mapper is not None and issubclass(mapper.class_, WATCHED):
-        bump(state.session.connection())
+        bump(state.session.connection(), row_for(mapper.class_))
         mark_raised(state.session)
 
 

@@ -31,20 +31,37 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from syndicate.database import Database, make_engine
-from syndicate.syndication.models import FEED_STATE_ROW, FeedState
+from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedState
 
 log = logging.getLogger(__name__)
 
-Stamp = tuple[int, Any]
-NO_STAMP: Stamp = (0, None)
-STAMP_QUERY = select(FeedState.version, FeedState.changed_at).where(FeedState.id == FEED_STATE_ROW)
+# (content version, when it rose, discussion version): feeds use the first two, pages all.
+Stamp = tuple[int, Any, int]
+NO_STAMP: Stamp = (0, None, 0)
+STAMP_QUERY = select(FeedState.id, FeedState.version, FeedState.changed_at).where(
+    FeedState.id.in_([FEED_STATE_ROW, DISCUSSION_ROW])
+)
+
+
+def stamp_of(rows: Iterable[Sequence[Any]]) -> Stamp:
+    """The stamp from the rows of :data:`STAMP_QUERY` (a row not yet written counts as 0)."""
+    content: tuple[int, Any] = (0, None)
+    discussion = 0
+    for row_id, version, changed_at in rows:
+        if row_id == FEED_STATE_ROW:
+            content = (int(version), changed_at)
+        else:
+            discussion = int(version)
+    return (*content, discussion)
+
+
 # Session.info keys: the wait a version-raising commit owes, and that this one owes it.
 SETTLE_SECONDS = "syndicate.settle_seconds"
 RAISED = "syndicate.version_raised"
@@ -97,7 +114,8 @@ class VersionWatch:
     # ----------------------------------------------------------------- reading
 
     def stamp(self) -> Stamp:
-        """``(version, changed_at)`` as of a read sent less than the trust span ago."""
+        """``(version, changed_at, discussion)`` as of a read sent less than the trust span
+        ago."""
         known = self._known
         if known is not None and self.clock() - known[0] < self.trust_seconds:
             self._used = True
@@ -113,8 +131,7 @@ class VersionWatch:
         """Read the row now (one primary-key query); the answer also refreshes the stamp."""
         bind = self.database.sessionmaker.kw.get("bind")
         if bind is not None and bind is not self.database.engine:
-            row = bind.execute(STAMP_QUERY).first()
-            return NO_STAMP if row is None else (int(row[0]), row[1])
+            return stamp_of(bind.execute(STAMP_QUERY).all())
         sent = self.clock()
         raw = self._pool().raw_connection()
         try:
@@ -133,10 +150,10 @@ class VersionWatch:
         cursor = connection.cursor()
         try:
             cursor.execute(self._sql)
-            found = cursor.fetchone()
+            found = cursor.fetchall()
         finally:
             cursor.close()
-        return NO_STAMP if found is None else (int(found[0]), found[1])
+        return stamp_of(found)
 
     def _observe(self, sent: float, stamp: Stamp) -> None:
         with self._lock:
