@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 # XML 1.0 refuses C0 controls other than tab, newline and carriage return, lone
@@ -27,10 +28,15 @@ def xml_text(value: str) -> str:
     return _NOT_XML.sub("", value)
 
 
+@lru_cache(maxsize=16)
+def _authority(base_url: str) -> str:
+    # A feed mints fifty ids from the same site URL: parse it once.
+    return urlsplit(base_url).hostname or "localhost"
+
+
 def tag_uri(base_url: str, minted: datetime, specific: str) -> str:
     """An RFC 4151 ``tag:`` URI: stable across renames, revisions and URL changes.
 
     ``minted`` is the date the identifier was first given (e.g. first publication).
     """
-    authority = urlsplit(base_url).hostname or "localhost"
-    return f"tag:{authority},{minted:%Y-%m-%d}:{specific}"
+    return f"tag:{_authority(base_url)},{minted:%Y-%m-%d}:{specific}"

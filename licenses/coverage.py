@@ -54,18 +54,25 @@ def coverage_of(licences: Sequence[License]) -> Coverage:
     )
 
 
+# Built once: every feed and partner API request runs it.
+_LICENCES_IN_FORCE = (
+    select(License)
+    .where(
+        License.publisher_id == bindparam("publisher_id"),
+        in_force(bindparam("now", type_=License.__table__.c.starts_at.type)),
+    )
+    .order_by(License.id)
+    .options(raiseload("*"))
+)
+
+
 def publisher_coverage(session: Session, publisher_id: int, now: datetime) -> Coverage:
     """The coverage of ``publisher_id``'s licences in force at ``now``.
 
     Every feed and partner API request runs this, so it reads the licence rows alone,
     through their index, without the relations a licence loads by default.
     """
-    licences = session.scalars(
-        select(License)
-        .where(License.publisher_id == publisher_id, in_force(now))
-        .order_by(License.id)
-        .options(raiseload("*"))
-    ).all()
+    licences = session.scalars(_LICENCES_IN_FORCE, {"publisher_id": publisher_id, "now": now}).all()
     return coverage_of(licences)
 
 

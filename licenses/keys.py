@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from licenses.models import FeedKey, Publisher, PublisherStatus
@@ -18,6 +18,8 @@ FEED_KEY_PREFIX = "synd_feed_"
 KEY_BYTES = 32  # 256 bits
 # Recording every use would turn each feed poll into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# Built once: every feed and API request with a key runs it.
+_KEY_BY_DIGEST = select(FeedKey).where(FeedKey.digest == bindparam("digest"))
 
 
 class FeedKeyError(LookupError):
@@ -72,7 +74,7 @@ def authenticate_feed_key(
     if not secret or not looks_like_feed_key(secret):
         return None
     digest = key_digest(secret)
-    key = session.scalar(select(FeedKey).where(FeedKey.digest == digest))
+    key = session.scalar(_KEY_BY_DIGEST, {"digest": digest})
     if key is None or not hmac.compare_digest(key.digest, digest) or key.revoked_at is not None:
         return None
     if key.publisher.status is not PublisherStatus.ACTIVE:

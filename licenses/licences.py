@@ -21,8 +21,9 @@ class LicenseConflict(LicenseError):
     """The licence is not in a state that allows the change."""
 
 
-def in_force(now: datetime) -> ColumnElement[bool]:
-    """SQL condition: active, started, and not past its end."""
+def in_force(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL condition: active, started, and not past its end (``now`` may be a bound
+    parameter)."""
     return and_(
         License.status == LicenseStatus.ACTIVE,
         License.starts_at <= now,

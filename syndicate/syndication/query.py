@@ -24,9 +24,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    func,
     literal_column,
-    null,
     select,
     union_all,
 )
@@ -115,22 +113,30 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
         )
         for branch in visibility_branches(_NOW, shape.embargo_entitled)
     )
+    # The next moments are the first row of an ordered scan, not min(): the index on
+    # (status, released_at) then stops at the first covered story instead of reading them all.
     members.append(
-        select(literal_column(str(_RELEASE), Integer), null(), func.min(Article.released_at)).where(
-            Article.status == ArticleStatus.SCHEDULED,
-            Article.released_at > _NOW,
-            covered,
+        _tagged(
+            _RELEASE,
+            select(Article.id, Article.released_at.label("moment"))
+            .where(Article.status == ArticleStatus.SCHEDULED, Article.released_at > _NOW, covered)
+            .order_by(Article.released_at)
+            .limit(1),
         )
     )
     if shape.embargo_entitled:
         members.append(
-            select(
-                literal_column(str(_PREVIEW), Integer), null(), func.min(Article.embargo_preview_at)
-            ).where(
-                Article.status == ArticleStatus.SCHEDULED,
-                Article.embargo_preview_at > _NOW,
-                Article.released_at > Article.embargo_preview_at,
-                covered,
+            _tagged(
+                _PREVIEW,
+                select(Article.id, Article.embargo_preview_at.label("moment"))
+                .where(
+                    Article.status == ArticleStatus.SCHEDULED,
+                    Article.embargo_preview_at > _NOW,
+                    Article.released_at > Article.embargo_preview_at,
+                    covered,
+                )
+                .order_by(Article.embargo_preview_at)
+                .limit(1),
             )
         )
     return union_all(*members)
