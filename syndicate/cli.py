@@ -183,10 +183,13 @@ def tokens_create(email: str, label: str) -> None:
 )
 @with_appcontext
 def worker(once: bool, interval: float | None) -> None:
-    """Deliver queued e-mails and run periodic upkeep (licence expiry)."""
+    """Deliver queued e-mails, webhooks and WebSub pings, and run periodic upkeep (licence
+    expiry, pings for feed changes that come with time alone)."""
     import time
 
     from licenses.licences import expire_due
+    from syndicate.newswire.websub import queue_timed_pings
+    from syndicate.orm import utcnow
     from syndicate.outbox.delivery import run_once
     from syndicate.outbox.transports import transports_from_config
     from syndicate.web.db import database
@@ -199,11 +202,18 @@ def worker(once: bool, interval: float | None) -> None:
     while True:
         with db.transaction() as session:
             expired = expire_due(session)
+            pinged = queue_timed_pings(
+                session,
+                hub=str(config["FEEDS_WEBSUB_HUB"] or ""),
+                base_url=str(config["SITE_BASE_URL"]),
+                now=utcnow(),
+                kill_notice_days=int(config["NEWSWIRE_KILL_NOTICE_DAYS"]),
+            )
         totals = run_once(db, transports, max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]))
-        if any(totals.values()) or expired:
+        if any(totals.values()) or expired or pinged:
             click.echo(
                 f"sent {totals['sent']}, to retry {totals['retry']}, dead {totals['dead']}, "
-                f"licences expired {expired}",
+                f"licences expired {expired}, timed feed changes announced {int(pinged)}",
                 err=True,
             )
         if once:

@@ -9,6 +9,7 @@ import hmac
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import feedparser
 import pytest
@@ -26,7 +27,13 @@ from syndicate.outbox.delivery import LEASE, claim_due, deliver
 from syndicate.outbox.http import DeliveryFailed, WebhookTransport, public_address_only, verify
 from syndicate.outbox.models import MessageStatus, OutboxMessage
 from syndicate.outbox.transports import transports_from_config, webhook_lookup
-from tests.factories import make_article, make_feed_partner, make_section
+from tests.factories import (
+    make_article,
+    make_feed_partner,
+    make_image,
+    make_section,
+    media_store_for,
+)
 from tests.newswire_support import Receiver, cold_feed_cache, partner_feed, receiver  # noqa: F401
 
 SETTINGS = NewswireSettings(site_name="The Lantern Desk", base_url="http://localhost")
@@ -302,6 +309,58 @@ def test_comments_ping_no_hub(app: Flask, session: Session, db: Database) -> Non
         app.config["FEEDS_WEBSUB_HUB"] = ""
     # Partner feeds carry no comments: nothing for a hub to announce.
     assert pings() == queued
+
+
+def test_feed_changes_that_come_with_time_alone_ping_the_hub(
+    app: Flask, runner: Any, session: Session, db: Database
+) -> None:
+    from syndicate.newswire.websub import queue_timed_pings
+    from syndicate.syndication.models import TIMED_PINGS_ROW, FeedState
+
+    hub = "http://127.0.0.1:9/hub"
+    # The worker's first round with a hub sets the marker.
+    app.config["FEEDS_WEBSUB_HUB"] = hub
+    try:
+        result = runner.invoke(args=["worker", "--once"])
+    finally:
+        app.config["FEEDS_WEBSUB_HUB"] = ""
+    assert result.exit_code == 0, result.output
+    marker = session.get(FeedState, TIMED_PINGS_ROW)
+    assert marker is not None
+    start = marker.changed_at
+
+    def pings() -> int:
+        found = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "websub"))
+        return len(found.all())
+
+    def announce(at: timedelta, *, to: str = hub) -> bool:
+        return queue_timed_pings(
+            session, hub=to, base_url="https://news.example", now=start + at, kill_notice_days=14
+        )
+
+    make_article(session, headline="Tide tables for spring", released_at=start + timedelta(hours=1))
+    image = make_image(session, media_store_for(app), creator="Wren Hale", organization="")
+    image.partner_allowed_until = start + timedelta(hours=3)
+    session.flush()
+    queued = pings()
+    assert announce(timedelta(minutes=30)) is False, "nothing changed by time yet"
+    assert pings() == queued
+    assert announce(timedelta(hours=1, minutes=1)) is True, "the scheduled story is out"
+    topics = sorted(
+        m.payload["url"]
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "websub"))
+    )[-3:]
+    assert topics == [
+        "https://news.example/feeds/partner.atom",
+        "https://news.example/feeds/partner.json",
+        "https://news.example/feeds/partner.rss",
+    ]
+    assert pings() == queued + 3
+    assert announce(timedelta(hours=2)) is False, "announced once"
+    assert announce(timedelta(hours=3)) is True, "the photo permission lapsed"
+    assert pings() == queued + 6
+    assert announce(timedelta(days=9), to="") is False, "no hub, no ping"
+    assert pings() == queued + 6
 
 
 def test_kind_of_notice_in_the_webhook_for_a_kill(

@@ -124,7 +124,7 @@ class Image(Base, TimestampMixin):
     license_url: Mapped[str] = mapped_column(String(500), default="")
     source_url: Mapped[str] = mapped_column(String(500), default="")
     partner_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
-    partner_allowed_until: Mapped[datetime | None] = mapped_column(default=None)
+    partner_allowed_until: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
     renditions: Mapped[list[ImageRendition]] = relationship(
         back_populates="image",

@@ -13,6 +13,9 @@ FEED_STATE_ROW = 1
 # A second counter for what only pages show (comments): raising it leaves every cached feed
 # valid.
 DISCUSSION_ROW = 2
+# Not a version: the moment up to which time-driven feed changes were announced to the WebSub
+# hub (``syndicate.newswire.websub.queue_timed_pings``).
+TIMED_PINGS_ROW = 3
 
 
 class FeedState(Base):
