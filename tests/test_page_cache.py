@@ -79,9 +79,9 @@ def retitle(session: Session, article: Article, headline: str) -> None:
     update_article(session, article, fields, article.version, None)
 
 
-def approved_comment(session: Session, app: Flask, article: Article, text: str) -> Comment:
-    """Post a comment (held) and approve it through the moderation service."""
-    comment = comments.post_comment(
+def posted_comment(session: Session, app: Flask, article: Article, text: str) -> Comment:
+    """Post a comment from a first-time commenter: it is held for moderation."""
+    return comments.post_comment(
         session,
         article,
         comments.CommentInput(name="Oriel Vance", text=text),
@@ -90,6 +90,11 @@ def approved_comment(session: Session, app: Flask, article: Article, text: str) 
         now=utcnow(),
         close_after_days=0,
     )
+
+
+def approved_comment(session: Session, app: Flask, article: Article, text: str) -> Comment:
+    """Post a comment (held) and approve it through the moderation service."""
+    comment = posted_comment(session, app, article, text)
     return comments.approve(session, comment, actor_id=None, now=utcnow())
 
 
@@ -353,29 +358,18 @@ def test_comments_change_pages_but_never_the_feed_version(
     feeds = current_version(session)
     discussion = watch_for(app).read()[2]
 
-    def post(text: str) -> Comment:
-        return comments.post_comment(
-            session,
-            story,
-            comments.CommentInput(name="Pell Marrow", text=text),
-            secret=app.config["SECRET_KEY"],
-            client_address="192.0.2.9",
-            now=utcnow(),
-            close_after_days=0,
-        )
-
     def page() -> str:
         return client.get(path).get_data(as_text=True)
 
     assert "Lighthouse keeper retires" in page()
-    held = post("Thirty winters on that rock.")
+    held = posted_comment(session, app, story, "Thirty winters on that rock.")
     session.commit()
     assert watch_for(app).read()[2] == discussion, "a held comment shows nowhere"
     comments.mark_spam(session, held, actor_id=None, now=utcnow())
     session.commit()
     assert watch_for(app).read()[2] == discussion, "held to spam shows nowhere either"
 
-    shown = post("He kept the lamp lit through the storm.")
+    shown = posted_comment(session, app, story, "He kept the lamp lit through the storm.")
     session.commit()
     comments.approve(session, shown, actor_id=None, now=utcnow())
     session.commit()

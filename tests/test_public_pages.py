@@ -139,8 +139,11 @@ def test_section_page_lists_only_its_stories_and_paginates(
     assert "Water story 2" not in html
     assert "Story from elsewhere" not in html
     assert 'href="/sections/water?page=2"' in html
+    assert 'rel="prev"' not in html, "the first page has no newer page"
     second = text(client.get("/sections/water?page=2"))
     assert "Water story 2" in second
+    assert 'rel="prev" href="/sections/water?page=1"' in second
+    assert 'rel="next"' not in second, "the last page has no older page"
     assert client.get("/sections/water?page=3").status_code == 404
 
 

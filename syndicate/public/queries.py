@@ -7,9 +7,8 @@ renditions in one batched statement each, however many articles a page holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, defer, joinedload, raiseload, selectinload
@@ -17,8 +16,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from syndicate.content.models import Article, ArticleImage, Author, Image, Section
 from syndicate.content.services import publicly_visible, search_condition
-
-T = TypeVar("T")
+from syndicate.pagination import Page
 
 NEWEST_FIRST = (Article.released_at.desc(), Article.id.desc())
 
@@ -66,31 +64,6 @@ def page_options() -> list[LoaderOption]:
         selectinload(Article.corrections),
         _images(),
     ]
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a longer list."""
-
-    items: Sequence[T]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one, even when empty)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        """Whether a previous page exists."""
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a next page exists."""
-        return self.number < self.pages
 
 
 class PageOutOfRange(LookupError):

@@ -16,6 +16,7 @@ from syndicate.comments.services import comments_open, public_thread
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import is_public
 from syndicate.orm import utcnow
+from syndicate.pagination import Page
 from syndicate.public import figures, queries
 from syndicate.public.body import interleave, split_blocks
 from syndicate.public.public_feed import (
@@ -58,7 +59,7 @@ def _page_number() -> int:
     return int(raw)
 
 
-def _page(*conditions: Any, per_page: int | None = None) -> queries.Page[Article]:
+def _page(*conditions: Any, per_page: int | None = None) -> Page[Article]:
     try:
         return queries.public_page(
             db_session(),

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from flask import request
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from syndicate.content.models import Article, ArticleStatus
-
-T = TypeVar("T")
+from syndicate.pagination import Page
 
 STATUS_FILTERS = ("draft", "scheduled", "published", "killed")
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of results and where it sits among the others."""
-
-    items: list[T]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one)."""
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        """Whether a page comes before this one."""
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a page comes after this one."""
-        return self.number < self.pages
 
 
 def page_number() -> int:
