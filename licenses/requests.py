@@ -121,9 +121,12 @@ def _audience(raw: Any, problems: dict[str, str]) -> int:
     return raw
 
 
-def _scope(
+def parse_scope(
     session: Session, raw: Any, problems: dict[str, str], now: datetime
 ) -> tuple[ScopeKind, list[str], int | None]:
+    """A scope given as ``{"kind": "all"}``, ``{"kind": "sections", "sections": [...]}`` or
+    ``{"kind": "article", "article": SLUG}`` (empty: all), checked against the sections and
+    the published stories; what is wrong goes into ``problems`` under ``scope…`` keys."""
     if raw is None or raw == "":
         raw = {"kind": "all"}
     if not isinstance(raw, Mapping):
@@ -190,7 +193,7 @@ def validate_request(
     ):
         problems["outlet_type"] = "Choose one of: " + ", ".join(OUTLET_TYPES)
     audience = _audience(data.get("monthly_audience"), problems)
-    scope_kind, sections, article_id = _scope(session, data.get("scope"), problems, now)
+    scope_kind, sections, article_id = parse_scope(session, data.get("scope"), problems, now)
     if problems:
         raise RequestInvalid(problems)
     return ValidRequest(
@@ -418,15 +421,22 @@ def approve_request(
     publisher = _publisher_for(session, request)
     request.publisher = publisher
     terms = current_terms(session)
+    # A scope chosen by staff replaces the one asked for as a whole.
+    if choice.scope_kind is not None:
+        scope_kind = choice.scope_kind
+        scope_sections = choice.scope_sections or []
+        scope_article_id = choice.scope_article_id
+    else:
+        scope_kind = request.scope_kind
+        scope_sections = request.scope_sections
+        scope_article_id = request.scope_article_id
     licence = License(
         publisher=publisher,
         request=request,
         kind=choice.kind,
-        scope_kind=choice.scope_kind or request.scope_kind,
-        scope_sections=(
-            choice.scope_sections if choice.scope_sections is not None else request.scope_sections
-        ),
-        scope_article_id=choice.scope_article_id or request.scope_article_id,
+        scope_kind=scope_kind,
+        scope_sections=scope_sections,
+        scope_article_id=scope_article_id,
         fee_amount=choice.fee_amount if choice.kind is LicenseKind.CUSTOM else None,
         fee_currency=choice.fee_currency if choice.kind is LicenseKind.CUSTOM else "",
         territory=choice.territory.strip(),

@@ -170,6 +170,38 @@ def test_custom_approval_choices_and_their_refusals(client, session) -> None:
     assert licence["ends_at"] == ends.isoformat().replace("+00:00", "Z")
 
 
+def test_staff_may_grant_another_scope_than_the_one_asked(client, session) -> None:
+    _, headers = staff(session)
+    make_section(session, slug="harbours", name="Harbours")
+    story = make_article(session, slug="ferry-returns", headline="The ferry returns")
+    session.commit()
+    asked_story = application(scope={"kind": "article", "article": "ferry-returns"})
+    request_id = client.post(f"{API}/license-requests", json=asked_story).get_json()["id"]
+    url = f"{API}/license-requests/{request_id}/approve"
+
+    for scope, field in (
+        ({"kind": "everything"}, "scope.kind"),
+        ({"kind": "sections", "sections": []}, "scope.sections"),
+        ({"kind": "sections", "sections": ["no-such-desk"]}, "scope.sections"),
+        ({"kind": "article", "article": "never-written"}, "scope.article"),
+        ("all", "scope"),
+    ):
+        assert_error(client.post(url, json={"scope": scope}, headers=headers), 422, field)
+    assert count(session, License) == 0
+
+    granted = client.post(
+        url, json={"scope": {"kind": "sections", "sections": ["harbours"]}}, headers=headers
+    )
+    assert granted.status_code == 201, granted.get_json()
+    assert granted.get_json()["license"]["scope"]["kind"] == "sections"
+    assert granted.get_json()["license"]["scope"]["sections"] == ["harbours"]
+    session.expire_all()
+    licence = session.scalars(select(License).where(License.request_id == request_id)).one()
+    # The story asked for is not kept beside the sections granted.
+    assert licence.scope_article_id is None
+    assert story.id != licence.scope_article_id
+
+
 def test_reject_needs_a_reason(client, session) -> None:
     _, headers = staff(session)
     session.commit()

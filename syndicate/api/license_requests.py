@@ -13,6 +13,7 @@ from licenses.requests import (
     LicenceChoice,
     approve_request,
     parse_fee,
+    parse_scope,
     reject_request,
     submit_request,
 )
@@ -35,6 +36,7 @@ from syndicate.api.jsonio import (
     text_field,
 )
 from syndicate.extensions import limiter
+from syndicate.orm import utcnow
 from syndicate.web.db import db_session
 from syndicate.web.site import eligibility_policy, site_info
 
@@ -54,6 +56,7 @@ APPLICATION_FIELDS = frozenset(
 APPROVAL_FIELDS = frozenset(
     {
         "kind",
+        "scope",
         "fee_amount",
         "fee_currency",
         "territory",
@@ -151,7 +154,19 @@ def _choice(body: dict[str, Any]) -> LicenceChoice:
             problems["fee_amount"] = "Give the fee as a number, e.g. 250.00."
         if fee is not None and abs(fee) >= 10**10:
             problems["fee_amount"] = "The fee is too large."
+    scope: dict[str, Any] = {}
+    if "scope" in body:
+        # Staff may grant another scope than the one asked for.
+        scope_kind, sections, article_id = parse_scope(
+            db_session(), body["scope"], problems, utcnow()
+        )
+        scope = {
+            "scope_kind": scope_kind,
+            "scope_sections": sections,
+            "scope_article_id": article_id,
+        }
     choice = LicenceChoice(
+        **scope,
         kind=kind,
         fee_amount=fee,
         fee_currency=text_field(body, "fee_currency", problems, limit=3).upper(),

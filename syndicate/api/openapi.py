@@ -267,9 +267,10 @@ def schemas() -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "description": "Every field is optional: an empty body grants the standard licence "
-            "for the scope asked.",
+            "for the scope asked; `scope` grants another one instead.",
             "properties": {
                 "kind": {"enum": ["standard", "custom"], "default": "standard"},
+                "scope": ref("Scope"),
                 "fee_amount": {"type": ["string", "number", "null"]},
                 "fee_currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
                 "territory": {"type": "string", "maxLength": 200},
