@@ -144,7 +144,9 @@ def parse_scope(
             not isinstance(sections, list)
             or not sections
             or len(sections) > 50
-            or not all(isinstance(s, str) and 0 < len(s) <= 80 for s in sections)
+            or not all(
+                isinstance(s, str) and 0 < len(s) <= 80 and s.isprintable() for s in sections
+            )
         ):
             problems["scope.sections"] = "List one or more section slugs."
             return scope_kind, [], None
@@ -156,7 +158,14 @@ def parse_scope(
         return scope_kind, wanted, None
     if scope_kind is ScopeKind.ARTICLE:
         slug = raw.get("article")
-        if not isinstance(slug, str) or not slug.strip() or len(slug) > 160:
+        # A slug is printable text: a control character (NUL above all, which PostgreSQL
+        # refuses in any text) can name no story.
+        if (
+            not isinstance(slug, str)
+            or not slug.strip()
+            or len(slug) > 160
+            or not slug.isprintable()
+        ):
             problems["scope.article"] = "Give the slug of one published story."
             return scope_kind, [], None
         article_id = session.scalar(

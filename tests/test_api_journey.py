@@ -184,6 +184,9 @@ def test_staff_may_grant_another_scope_than_the_one_asked(client, session) -> No
         ({"kind": "sections", "sections": []}, "scope.sections"),
         ({"kind": "sections", "sections": ["no-such-desk"]}, "scope.sections"),
         ({"kind": "article", "article": "never-written"}, "scope.article"),
+        # PostgreSQL refuses NUL in text: it must be a 422, never a database error.
+        ({"kind": "sections", "sections": ["harbours\x00"]}, "scope.sections"),
+        ({"kind": "article", "article": "ferry-returns\x00"}, "scope.article"),
         ("all", "scope"),
     ):
         assert_error(client.post(url, json={"scope": scope}, headers=headers), 422, field)
