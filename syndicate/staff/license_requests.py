@@ -28,13 +28,13 @@ from licenses.requests import (
     RequestInvalid,
     approve_request,
     parse_fee,
+    parse_scope,
     reject_request,
     request_more_information,
 )
 from syndicate.accounts.models import User
 from syndicate.accounts.views import invitation_link
-from syndicate.content.models import Article, Section
-from syndicate.content.services import publicly_visible
+from syndicate.content.models import Section
 from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
 from syndicate.staff.licensing_forms import ApproveForm, AskInfoForm, RejectForm
@@ -201,14 +201,12 @@ def _scope_choice(form: ApproveForm, problems: dict[str, str]) -> dict[str, Any]
             problems["sections"] = "Unknown section."
         return {"scope_kind": kind, "scope_sections": wanted, "scope_article_id": None}
     if kind is ScopeKind.ARTICLE:
-        slug = (form.article.data or "").strip()
-        article_id = session.scalar(
-            select(Article.id).where(Article.slug == slug, publicly_visible(utcnow()))
-        )
-        if not slug:
-            problems["article"] = "Give the slug of one published story."
-        elif article_id is None:
-            problems["article"] = f"No published story with the slug “{slug}”."
+        # The same check as an application's (control characters included).
+        found: dict[str, str] = {}
+        raw = {"kind": kind.value, "article": form.article.data or ""}
+        _kind, _sections, article_id = parse_scope(session, raw, found, utcnow())
+        if found:
+            problems["article"] = next(iter(found.values()))
         return {"scope_kind": kind, "scope_sections": [], "scope_article_id": article_id}
     return {"scope_kind": kind, "scope_sections": [], "scope_article_id": None}
 
