@@ -44,6 +44,22 @@ def _fresh_postgres(base_url: str) -> tuple[str, Any]:
 
 
 @contextmanager
+def fetches_held(app: Flask) -> Iterator[Any]:
+    """The app's feed fetch counter, emptied, keeping its counts in memory (an hour's flush
+    interval) until the block ends; the interval is put back afterwards."""
+    from syndicate.syndication.views import fetch_counter
+
+    counter = fetch_counter(app)
+    counter.take()
+    saved = counter.interval
+    counter.interval = 3600
+    try:
+        yield counter
+    finally:
+        counter.interval = saved
+
+
+@contextmanager
 def real_commit_database(directory: Path) -> Iterator[str]:
     """A freshly migrated database whose commits are real (not rolled back per test): a new
     PostgreSQL database beside ``SYNDICATE_TEST_DATABASE_URL`` (dropped afterwards), else an

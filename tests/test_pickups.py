@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from syndicate.newswire.csvexport import csv_text, safe_cell
 from syndicate.newswire.models import FeedFetch
 from syndicate.orm import utcnow
-from syndicate.syndication.views import fetch_counter, pixel_signer
-from tests.conftest import login
+from syndicate.syndication.views import pixel_signer
+from tests.conftest import fetches_held, login
 from tests.factories import make_article, make_feed_partner, make_user
 from tests.newswire_support import cold_feed_cache, partner_feed  # noqa: F401
 
@@ -91,19 +91,13 @@ def test_feed_fetches_are_counted_and_charted(
     publisher, key = make_feed_partner(session)
     staff = make_user(session)
     session.commit()
-    counter = fetch_counter(app)
-    counter.take()
-    saved = counter.interval
-    counter.interval = 3600
-    try:
+    with fetches_held(app) as counter:
         for fmt in ("rss", "atom", "json", "rss"):
             partner_feed(client, fmt, key)
         # Counted in memory, not written on every request.
         assert session.scalars(select(FeedFetch)).all() == []
         counter.interval = 0
         partner_feed(client, "rss", key)
-    finally:
-        counter.interval = saved
     session.expire_all()
     [row] = session.scalars(select(FeedFetch).where(FeedFetch.publisher_id == publisher.id)).all()
     assert row.count == 5

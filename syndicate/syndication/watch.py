@@ -128,7 +128,7 @@ class VersionWatch:
         return self.read()
 
     def read(self) -> Stamp:
-        """Read the row now (one primary-key query); the answer also refreshes the stamp."""
+        """Read both counter rows now (one query); the answer also refreshes the stamp."""
         bind = self.database.sessionmaker.kw.get("bind")
         if bind is not None and bind is not self.database.engine:
             return stamp_of(bind.execute(STAMP_QUERY).all())
