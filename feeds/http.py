@@ -7,14 +7,17 @@ compression, only header comparisons.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-# Level 4 compresses a feed about as well as 6 in under half the time (a cold render pays it).
-GZIP_LEVEL = 4
+from isal import igzip
+
+# Every partner feed is compressed once per render, and a change renders every partner's
+# feeds again. ISA-L at level 2 compresses a 300 kB feed in a seventh of the time zlib takes
+# at level 4 (0.46 against 3.2 ms), for 13 % more bytes (57 against 51 kB).
+GZIP_LEVEL = 2
 
 
 def strong_etag(data: bytes) -> str:
@@ -51,7 +54,7 @@ def representation(
     etag = strong_etag(body)
     return Representation(
         body=body,
-        gzip_body=gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
+        gzip_body=igzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
         etag=etag,
         # A different encoding is a different representation: it needs its own strong tag.
         gzip_etag=etag[:-1] + '-gz"',

@@ -7,10 +7,11 @@ refuse; the renderers carry it as an Atom ``link rel="license"`` and in the righ
 
 from __future__ import annotations
 
+from copy import copy
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from lxml.etree import SubElement
+from lxml.etree import Element, SubElement
 
 from feeds.items import MediaItem
 from feeds.text import xml_text
@@ -32,6 +33,26 @@ class MediaCreditsExtension(BaseExtension):
         return {"media": MEDIA_NS}
 
 
+def _template(*, caption: bool) -> Any:
+    """An empty ``media:content`` with its children, to be copied for each photo."""
+    holder = Element("holder", nsmap={"media": MEDIA_NS})
+    content = SubElement(
+        holder, _CONTENT, {"url": "", "type": "", "medium": "image", "width": "", "height": ""}
+    )
+    if caption:
+        SubElement(content, _TITLE, {"type": "plain"})
+    SubElement(content, _CREDIT, {"role": CREDIT_ROLE, "scheme": CREDIT_SCHEME})
+    SubElement(content, _COPYRIGHT)
+    return content
+
+
+# A feed writes hundreds of these elements: copying a finished subtree is one call into
+# lxml, where building it takes one call per element and per attribute. (``copy`` of an
+# lxml element copies its whole subtree, and costs half of ``deepcopy``.)
+_WITH_CAPTION = _template(caption=True)
+_WITHOUT_CAPTION = _template(caption=False)
+
+
 class MediaCreditsEntryExtension(BaseEntryExtension):
     """Entry-level half: one ``media:content`` per photo, credit and copyright inside."""
 
@@ -43,27 +64,24 @@ class MediaCreditsEntryExtension(BaseEntryExtension):
         self._media.append(media)
 
     def _extend(self, entry: Any) -> Any:
-        # lxml's SubElement with attribute dicts: a feed writes hundreds of these elements.
         for media in self._media:
-            content = SubElement(
-                entry,
-                _CONTENT,
-                {
-                    "url": media.url,
-                    "type": media.media_type,
-                    "medium": "image",
-                    "width": str(media.width),
-                    "height": str(media.height),
-                },
-            )
-            if media.caption:
-                SubElement(content, _TITLE, {"type": "plain"}).text = xml_text(media.caption)
-            credit = SubElement(content, _CREDIT, {"role": CREDIT_ROLE, "scheme": CREDIT_SCHEME})
+            caption = xml_text(media.caption)
+            content = copy(_WITH_CAPTION if caption else _WITHOUT_CAPTION)
+            attributes = content.attrib
+            attributes["url"] = media.url
+            attributes["type"] = media.media_type
+            attributes["width"] = str(media.width)
+            attributes["height"] = str(media.height)
+            if caption:
+                title, credit, copyright_ = content
+                title.text = caption
+            else:
+                credit, copyright_ = content
             credit.text = xml_text(media.credit)
-            copyright_ = SubElement(
-                content, _COPYRIGHT, {"url": media.copyright_url} if media.copyright_url else {}
-            )
+            if media.copyright_url:
+                copyright_.attrib["url"] = media.copyright_url
             copyright_.text = xml_text(media.copyright)
+            entry.append(content)
         return entry
 
     def extend_rss(self, entry: Any) -> Any:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
 
+from feeds.dublincore import DublinCoreEntryExtension, DublinCoreExtension
 from feeds.entry import LinkPreservingEntry
 from feeds.items import FeedMeta, PartnerItem
 from feeds.mediarss import MediaCreditsEntryExtension, MediaCreditsExtension
@@ -26,7 +27,9 @@ def _generator(
 ) -> FeedGenerator:
     fg = FeedGenerator()
     if rss:
-        fg.load_extension("dc", atom=False, rss=True)
+        fg.register_extension(
+            "dc", DublinCoreExtension, DublinCoreEntryExtension, atom=False, rss=True
+        )
     fg.register_extension(
         "mediacredits", MediaCreditsExtension, MediaCreditsEntryExtension, atom=True, rss=True
     )
@@ -87,15 +90,16 @@ def _entry(fg: FeedGenerator, partner_item: PartnerItem, *, rss: bool) -> None:
     entry.content(xml_text(partner_item.content_html), type="html")
     entry.published(item.published)
     entry.updated(item.updated)
-    for category in item.categories:
-        entry.category(term=xml_text(category.term), label=xml_text(category.label))
+    if item.categories:
+        # One call: each call re-derives the RSS form of every category set so far.
+        entry.category(
+            [{"term": xml_text(c.term), "label": xml_text(c.label)} for c in item.categories]
+        )
     names = [xml_text(name) for name in item.authors if name.strip()]
     rights = xml_text(partner_item.rights)
     if rss:
-        for name in names:
-            entry.dc.dc_creator(name)
-        if rights:
-            entry.dc.dc_rights(rights)
+        entry.dc.creators = names
+        entry.dc.rights = rights
     else:
         entry.author([{"name": name} for name in names])
         if rights:

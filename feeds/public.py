@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
 
+from feeds.dublincore import DublinCoreEntryExtension, DublinCoreExtension
 from feeds.items import FeedItem, FeedMeta
 from feeds.text import xml_text
 
@@ -21,7 +22,9 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedG
     fg = FeedGenerator()
     if rss:
         # RSS <author> must be an e-mail address; names go in dc:creator.
-        fg.load_extension("dc", atom=False, rss=True)
+        fg.register_extension(
+            "dc", DublinCoreExtension, DublinCoreEntryExtension, atom=False, rss=True
+        )
     fg.id(meta.id)
     fg.title(xml_text(meta.title))
     fg.subtitle(xml_text(meta.subtitle) or xml_text(meta.title))
@@ -50,12 +53,13 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedG
             entry.summary(summary)
         entry.published(item.published)
         entry.updated(item.updated)
-        for category in item.categories:
-            entry.category(term=xml_text(category.term), label=xml_text(category.label))
+        if item.categories:
+            entry.category(
+                [{"term": xml_text(c.term), "label": xml_text(c.label)} for c in item.categories]
+            )
         names = [xml_text(name) for name in item.authors if name.strip()]
         if rss:
-            for name in names:
-                entry.dc.dc_creator(name)
+            entry.dc.creators = names
         else:
             entry.author([{"name": name} for name in names])
     return fg

@@ -17,6 +17,23 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 _NOT_XML_ASCII = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
+# Long non-ASCII text (a story body) is first checked one refused character at a time:
+# ``in`` for one character is a vectorised scan, about thirty times faster per character
+# than the expression, and lone surrogates are the ones UTF-8 cannot encode.
+_REFUSED_CHARS = (*(chr(byte) for byte in _NOT_XML_ASCII), "\ufffe", "\uffff")
+_LONG = 512
+
+
+def _has_refused(value: str) -> bool:
+    if any(char in value for char in _REFUSED_CHARS):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def xml_text(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot carry."""
     if not value:
@@ -25,6 +42,8 @@ def xml_text(value: str) -> str:
         raw = value.encode("ascii")
         kept = raw.translate(None, _NOT_XML_ASCII)
         return value if len(kept) == len(raw) else kept.decode("ascii")
+    if len(value) >= _LONG and not _has_refused(value):
+        return value
     return _NOT_XML.sub("", value)
 
 
