@@ -25,7 +25,8 @@ def split_blocks(html: str) -> list[Block]:
     start = 0
     top_tag = ""
     for match in _TAG.finditer(html):
-        closing, tag, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        closing, tag, self_closing = match.groups()
+        tag = tag.lower()
         end = None
         if closing:
             if tag in VOID:

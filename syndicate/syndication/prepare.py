@@ -111,10 +111,13 @@ def body_html(
     lead: Photo | None,
     inline: list[Photo],
     ctx: PartnerContext,
+    *,
+    credits: str | None,
     embargoed_until: datetime | None = None,
 ) -> str:
     """The body every partner receives (embargo line and corrections first); each partner's
-    copy adds its own tracking image (:func:`with_pixel`)."""
+    copy adds its own tracking image (:func:`with_pixel`). ``credits`` is the composite
+    credit line of ``lead`` and ``inline``."""
     parts: list[str] = []
     if embargoed_until is not None:
         parts.append(embargo_html(embargoed_until))
@@ -127,8 +130,6 @@ def body_html(
             parts.append(slot.block.html)
         elif slot.figure is not None:
             parts.append(figure_html(slot.figure, ctx))
-    photos = ([lead] if lead else []) + inline
-    credits = composite_credit(photo.credit for photo in photos)
     if credits:
         parts.append(f'<p class="image-credits">{escape(credits)}</p>')
     parts.append(f'<p class="attribution">{escape(ctx.attribution)}</p>')
@@ -296,7 +297,14 @@ def shared_item(article: FeedArticle, ctx: PartnerContext, now: datetime) -> Par
     )
     return PartnerItem(
         item=item,
-        content_html=body_html(article, lead[0] if lead else None, inline, ctx, embargoed_until),
+        content_html=body_html(
+            article,
+            lead[0] if lead else None,
+            inline,
+            ctx,
+            credits=credits,
+            embargoed_until=embargoed_until,
+        ),
         rights=rights_text(article, ctx, credits),
         license_url=ctx.license_url,
         media=media,
