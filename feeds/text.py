@@ -58,4 +58,5 @@ def tag_uri(base_url: str, minted: datetime, specific: str) -> str:
 
     ``minted`` is the date the identifier was first given (e.g. first publication).
     """
-    return f"tag:{_authority(base_url)},{minted:%Y-%m-%d}:{specific}"
+    # isoformat, not strftime: several times faster, and a feed mints fifty ids.
+    return f"tag:{_authority(base_url)},{minted.date().isoformat()}:{specific}"

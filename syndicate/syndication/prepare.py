@@ -44,7 +44,7 @@ def corrections_html(article: FeedArticle) -> list[str]:
     """One dated paragraph per correction, oldest first."""
     return [
         f'<p class="correction"><strong>Correction, '
-        f"{correction.created_at:%Y-%m-%d}:</strong> {escape(correction.note)}</p>"
+        f"{correction.created_at.date().isoformat()}:</strong> {escape(correction.note)}</p>"
         for correction in article.corrections
     ]
 
@@ -150,7 +150,7 @@ def pixel_html(ctx: PartnerContext, article_id: int) -> str:
 def rights_text(article: FeedArticle, ctx: PartnerContext, credits: str | None) -> str:
     """The plain-text rights statement of one item."""
     released = article.first_published_at or article.released_at
-    year = f"{released:%Y} " if released else ""
+    year = f"{released.year} " if released else ""
     text = (
         f"© {year}{ctx.site_name}. Republished under licence: {ctx.license_url} — keep the "
         "byline, the attribution paragraph, the link to the original and the photo credits."
