@@ -426,11 +426,10 @@ def scratch_database(kind: str, workdir: Path, pg_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def cold_render_ms(
-    url: str, key: str, runs: int, workdir: Path
-) -> tuple[float, float, float, float]:
+def cold_render_ms(url: str, key: str, runs: int, workdir: Path) -> tuple[float, ...]:
     """Cold render times (median and fastest, nothing cached; then the same with shared
-    stories), measured by ``feeds_cold.py`` in a fresh process.
+    stories; then the same for the CPU reference loop), measured by ``feeds_cold.py`` in a
+    fresh process.
 
     A fresh process is what a server worker is: this one holds the garbage of the bulk load,
     which would make the collector's pauses (not the render) the larger part of the figure.
@@ -445,8 +444,7 @@ def cold_render_ms(
     )
     if result.returncode != 0:
         raise RuntimeError(f"cold render timing failed:\n{result.stderr}")
-    cold, cold_best, shared, shared_best = (float(value) for value in result.stdout.split())
-    return cold, cold_best, shared, shared_best
+    return tuple(float(value) for value in result.stdout.split())
 
 
 @dataclass
@@ -494,6 +492,8 @@ class Setting:
     cold_best_ms: float
     cold_shared_ms: float
     cold_shared_best_ms: float
+    reference_ms: float
+    reference_best_ms: float
     load_seconds: float
 
 
@@ -641,18 +641,20 @@ def report(settings: list[Setting], args: argparse.Namespace) -> None:
     print()
     print(
         f"{'database':<11}{'articles':>9}{'load s':>8}{'feed bytes (gzip)':>19}{'cold ms':>9}"
-        f"{'best':>7}{'cold, shared ms':>17}{'best':>7}"
+        f"{'best':>7}{'cold, shared ms':>17}{'best':>7}{'CPU ref ms':>12}{'best':>7}"
     )
     for s in settings:
         print(
             f"{s.database:<11}{s.articles:>9}{s.load_seconds:>8.1f}{s.feed_bytes:>19}"
             f"{s.cold_ms:>9.1f}{s.cold_best_ms:>7.1f}"
             f"{s.cold_shared_ms:>17.1f}{s.cold_shared_best_ms:>7.1f}"
+            f"{s.reference_ms:>12.1f}{s.reference_best_ms:>7.1f}"
         )
     print(
         "cold: nothing cached; cold, shared: this partner's feed not cached, stories already "
         "prepared by other partners' renders at this version; median of the runs, and best: "
-        "the fastest run"
+        "the fastest run; CPU ref: a fixed pure-Python loop timed between the cold runs, so "
+        "its median over its best says how much slower the machine ran than at its fastest"
     )
     print()
     for kind in dict.fromkeys(s.database for s in settings):
