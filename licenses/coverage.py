@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session, raiseload
 
-from licenses.licences import in_force
-from licenses.models import License, ScopeKind
+from licenses.licences import is_in_force
+from licenses.models import License, LicenseStatus, ScopeKind
 from syndicate.content.models import Article, Section, SyndicationPolicy
 from syndicate.content.services import publicly_visible
 
@@ -24,6 +24,9 @@ class Coverage:
     article_ids: frozenset[int] = frozenset()
     embargo_entitled: bool = False
     license_ids: tuple[int, ...] = field(default_factory=tuple)
+    # The next moment a licence of the publisher starts or ends: the coverage holds until
+    # then unless something is changed (which raises the content version).
+    next_change: datetime | None = None
 
     @property
     def empty(self) -> bool:
@@ -31,7 +34,7 @@ class Coverage:
         return not (self.everything or self.section_slugs or self.article_ids)
 
 
-def coverage_of(licences: Sequence[License]) -> Coverage:
+def coverage_of(licences: Sequence[License], next_change: datetime | None = None) -> Coverage:
     """Combine licences into one :class:`Coverage`."""
     everything = any(lic.scope_kind is ScopeKind.ALL for lic in licences)
     sections = frozenset(
@@ -51,15 +54,21 @@ def coverage_of(licences: Sequence[License]) -> Coverage:
         article_ids=articles,
         embargo_entitled=any(lic.embargo_entitled for lic in licences),
         license_ids=tuple(sorted(lic.id for lic in licences)),
+        next_change=next_change,
     )
 
 
-# Built once: every feed and partner API request runs it.
-_LICENCES_IN_FORCE = (
+# Built once: every feed and partner API request runs it. Active licences not yet ended:
+# those in force, and those still to start (they tell when the coverage changes).
+_LICENCES_IN_FORCE_OR_TO_COME = (
     select(License)
     .where(
         License.publisher_id == bindparam("publisher_id"),
-        in_force(bindparam("now", type_=License.__table__.c.starts_at.type)),
+        License.status == LicenseStatus.ACTIVE,
+        or_(
+            License.ends_at.is_(None),
+            License.ends_at > bindparam("now", type_=License.__table__.c.starts_at.type),
+        ),
     )
     .order_by(License.id)
     .options(raiseload("*"))
@@ -67,13 +76,24 @@ _LICENCES_IN_FORCE = (
 
 
 def publisher_coverage(session: Session, publisher_id: int, now: datetime) -> Coverage:
-    """The coverage of ``publisher_id``'s licences in force at ``now``.
+    """The coverage of ``publisher_id``'s licences in force at ``now``, and until when it
+    holds (the next start or end of one of its licences).
 
     Every feed and partner API request runs this, so it reads the licence rows alone,
     through their index, without the relations a licence loads by default.
     """
-    licences = session.scalars(_LICENCES_IN_FORCE, {"publisher_id": publisher_id, "now": now}).all()
-    return coverage_of(licences)
+    licences = session.scalars(
+        _LICENCES_IN_FORCE_OR_TO_COME, {"publisher_id": publisher_id, "now": now}
+    ).all()
+    moments = [
+        moment
+        for lic in licences
+        for moment in (lic.starts_at, lic.ends_at)
+        if moment is not None and moment > now
+    ]
+    return coverage_of(
+        [lic for lic in licences if is_in_force(lic, now)], min(moments, default=None)
+    )
 
 
 # Bound-parameter names of a scope's lists (see ``covered_condition(..., bound=True)``).

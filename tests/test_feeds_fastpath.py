@@ -28,7 +28,7 @@ from werkzeug.test import TestResponse
 
 from licenses.keys import key_digest, revoke_feed_key
 from licenses.licences import revoke_licence, suspend_licence
-from licenses.models import FeedKey, License, Publisher, PublisherStatus
+from licenses.models import FeedKey, License, Publisher, PublisherStatus, ScopeKind
 from syndicate.content.models import Article, ImageRole
 from syndicate.content.services import add_correction, publish_article
 from syndicate.orm import utcnow
@@ -43,6 +43,7 @@ from tests.factories import (
     make_article,
     make_feed_partner,
     make_image,
+    make_licence,
     make_section,
     media_store_for,
 )
@@ -390,6 +391,42 @@ def test_a_licence_ending_by_time_alone_refuses_the_next_request(
     served_fast(app, client, "rss", secret)
     time.sleep(max(0.0, (ends_at - utcnow()).total_seconds()) + 0.1)
     assert get(client, "rss", secret).status_code == 403
+
+
+def test_a_licence_starting_later_widens_the_feed_from_the_next_request(
+    client: FlaskClient, session: Session, app: Flask
+) -> None:
+    rivers, courts = make_section(session, slug="rivers"), make_section(session, slug="courts")
+    make_article(session, headline="Weir repairs", section=rivers)
+    make_article(session, headline="Ferry fares ruling", section=courts)
+    publisher, secret = make_feed_partner(
+        session, scope_kind=ScopeKind.SECTIONS, scope_sections=["rivers"]
+    )
+    starts_at = utcnow() + timedelta(seconds=3)
+    make_licence(session, publisher, starts_at=starts_at)
+    session.commit()
+    narrow = warm(app, client, secret)
+    assert b"Weir repairs" in narrow.data
+    assert b"Ferry fares ruling" not in narrow.data
+    time.sleep(max(0.0, (starts_at - utcnow()).total_seconds()) + 0.1)
+    wide = get(client, "rss", secret)
+    assert b"Ferry fares ruling" in wide.data
+
+
+def test_the_view_teaches_the_fast_path_without_reading_again(
+    client: FlaskClient, session: Session, app: Flask, query_counter: list[str]
+) -> None:
+    make_article(session, headline="Tidal gauges")
+    _publisher, secret = make_feed_partner(session)
+    session.commit()
+    settle()
+    query_counter.clear()
+    assert get(client, "rss", secret).status_code == 200
+    reads = [s for s in query_counter if s.lstrip().upper().startswith("SELECT")]
+    # One read each of the key and the licences: the view's, none after it to learn them.
+    assert sum("FROM feed_keys" in s for s in reads) == 1, reads
+    assert sum("FROM licenses" in s for s in reads) == 1, reads
+    served_fast(app, client, "rss", secret)
 
 
 def test_an_article_change_shows_in_the_next_response(

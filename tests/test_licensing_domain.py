@@ -391,3 +391,34 @@ def test_absurd_audiences_are_refused_not_crashing(session, audience) -> None:
     with pytest.raises(RequestInvalid) as info:
         validate_request(session, application(monthly_audience=audience))
     assert "monthly_audience" in info.value.fields
+
+
+def test_coverage_is_what_is_in_force_and_says_when_it_next_changes(session) -> None:
+    from licenses.coverage import publisher_coverage
+    from licenses.models import LicenseStatus, ScopeKind
+    from tests.factories import make_licence, make_publisher
+
+    now = utcnow()
+    publisher = make_publisher(session)
+    make_licence(
+        session,
+        publisher,
+        scope_kind=ScopeKind.SECTIONS,
+        scope_sections=["rivers"],
+        starts_at=now - timedelta(days=3),
+        ends_at=now + timedelta(days=5),
+    )
+    make_licence(session, publisher, starts_at=now + timedelta(days=2))
+    make_licence(
+        session, publisher, starts_at=now + timedelta(days=1), status=LicenseStatus.SUSPENDED
+    )
+    make_licence(session, publisher, starts_at=now - timedelta(days=9), ends_at=now)
+    coverage = publisher_coverage(session, publisher.id, now)
+    assert not coverage.everything
+    assert coverage.section_slugs == {"rivers"}
+    # The licence to come starts first; suspended and ended ones change nothing.
+    assert coverage.next_change == now + timedelta(days=2)
+    later = publisher_coverage(session, publisher.id, now + timedelta(days=2))
+    assert later.everything
+    assert later.next_change == now + timedelta(days=5)
+    assert publisher_coverage(session, publisher.id, now + timedelta(days=6)).next_change is None

@@ -167,6 +167,25 @@ def test_the_poller_keeps_the_stamp_current_without_reads_in_requests(seeded) ->
         reader.dispose()
 
 
+def test_a_polled_stamp_carries_the_moment_a_session_reads(seeded) -> None:
+    reader = Database(seeded["url"])
+    try:
+        w = VersionWatch(reader, poll_seconds=0.01, trust_seconds=0.05)
+        number = edit(seeded["writer"], seeded["article"], "Third.")
+        polls = w.polls
+        w.stamp()
+        wait_until(lambda: w.polls > polls + 1)
+        with reader.session() as session:
+            read = current_version(session)
+        assert read.number == number
+        # The poller reads with the driver's cursor; the feed view labels its copies and
+        # dates its Last-Modified with this moment, so it must be the column's aware value.
+        assert version.watched_version(w) == read
+        assert read.changed_at.tzinfo is not None
+    finally:
+        reader.dispose()
+
+
 def test_an_acknowledged_change_is_seen_at_once_by_another_process_watch(seeded) -> None:
     """The guarantee itself: once the writer's commit returns, no trusted stamp is older."""
     writer: Database = seeded["writer"]

@@ -38,9 +38,10 @@ def presented_key(environ: dict[str, Any]) -> str:
     return ""
 
 
-def presented_digest(environ: dict[str, Any]) -> str:
-    """The SHA-256 digest of :func:`presented_key`, computed once per request."""
+def presented_digest(environ: dict[str, Any], key: str | None = None) -> str:
+    """The SHA-256 digest of :func:`presented_key` (``key``, when the caller has already
+    read it), computed once per request."""
     digest: str | None = environ.get(DIGEST)
     if digest is None:
-        digest = environ[DIGEST] = key_digest(presented_key(environ))
+        digest = environ[DIGEST] = key_digest(presented_key(environ) if key is None else key)
     return digest

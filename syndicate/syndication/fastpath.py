@@ -17,33 +17,27 @@ view would give the same answer without writing anything:
 * the cache holds an entry for that scope that is fresh at this version and this moment.
 
 Anything else (unknown keys, refusals, misses, cookies, errors, other paths) goes to Flask
-unchanged. After Flask has served a partner feed with 200, the middleware learns the key's
-grant with the same domain functions the view uses, reading the version first so that the
-grant is never labelled with a version older than what it was computed from.
+unchanged. When Flask has served a partner feed, the middleware keeps the grant the view
+left in the environ (:mod:`.grants`): the view read the version before the key and the
+licences, so the grant is never labelled with a version older than what it rests on.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
 
 from feeds.http import accepts_gzip, not_modified
-from licenses.coverage import publisher_coverage
-from licenses.keys import LAST_USED_RESOLUTION, authenticate_feed_key, looks_like_feed_key
-from licenses.models import License, LicenseStatus
-from syndicate.database import Database
+from licenses.keys import looks_like_feed_key
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.credentials import presented_digest, presented_key
 from syndicate.syndication.fetches import FetchCountingMiddleware
-from syndicate.syndication.render import FeedSettings, scope_signature
-from syndicate.syndication.version import current_version
+from syndicate.syndication.grants import GRANT, Grant
+from syndicate.syndication.render import FeedSettings
 from syndicate.syndication.views import PARTNER_CACHE_CONTROL, VARY
 from syndicate.syndication.watch import watch_for
 from syndicate.web.headers import CONTENT_SECURITY_POLICY
@@ -64,27 +58,6 @@ MAX_GRANTS = 50_000
 MAX_MEMO = 1024
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """What the view's acceptance of one key rested on, and until when it holds."""
-
-    version: int
-    key_id: int
-    publisher_id: int
-    scope: tuple[Any, ...]
-    valid_until: datetime | None
-    last_used_at: datetime | None
-
-    def holds(self, version: int, now: datetime) -> bool:
-        """Whether the view would accept the key at ``now`` without recording its use."""
-        return (
-            self.version == version
-            and (self.valid_until is None or now < self.valid_until)
-            and self.last_used_at is not None
-            and now - self.last_used_at < LAST_USED_RESOLUTION
-        )
-
-
 class FeedFastPath:
     """The middleware; ``served`` counts the requests it answered itself."""
 
@@ -92,7 +65,6 @@ class FeedFastPath:
         self.app = app
         self.wsgi_app = wsgi_app
         self.enabled = enabled
-        self.database: Database = app.extensions["syndicate.db"]
         self.cache: FeedCache = app.extensions["syndication.cache"]
         self.watch = watch_for(app)
         self.fetches: FetchCountingMiddleware = app.extensions["syndication.fetch_counting"]
@@ -115,15 +87,15 @@ class FeedFastPath:
         secret = None if environ.get("HTTP_COOKIE") else presented_key(environ)
         if not secret or not looks_like_feed_key(secret):
             return self.wsgi_app(environ, start_response)
-        digest = presented_digest(environ)
+        digest = presented_digest(environ, secret)
         grant = self.grants.get(digest)
         settings: FeedSettings | None = self.app.extensions.get("syndication.settings")
         if grant is not None and settings is not None:
             key = (grant.publisher_id, grant.scope, fmt)
             entry = self.cache.peek(key)
             if entry is None:
-                # The view renders; the next request shows whether the grant still holds.
-                return self.wsgi_app(environ, start_response)
+                # The view renders, and leaves its grant for the next request.
+                return self._through_view(environ, start_response, digest)
             if entry.version == grant.version:
                 try:
                     version = self.watch.stamp()[0]
@@ -134,15 +106,15 @@ class FeedFastPath:
                 if grant.holds(version, now):
                     entry = self.cache.get(key, version, now)
                     if entry is None:
-                        # Only the copy has expired: the view renders, the grant stands.
-                        return self.wsgi_app(environ, start_response)
+                        # Only the copy has expired: the view renders it again.
+                        return self._through_view(environ, start_response, digest)
                     status, headers, body = self.respond(environ, entry, fmt, settings)
                     start_response(status, headers)
                     self.fetches.count(grant.publisher_id, now.date())
                     with self._count_lock:
                         self.served += 1
                     return [body] if body else []
-        return self._through_view(environ, start_response, secret, digest)
+        return self._through_view(environ, start_response, digest)
 
     def respond(
         self, environ: dict[str, Any], entry: CachedFeed, fmt: str, settings: FeedSettings
@@ -210,8 +182,9 @@ class FeedFastPath:
         return ("304 NOT MODIFIED" if fresh else "200 OK"), headers, body
 
     def _through_view(
-        self, environ: dict[str, Any], start_response: StartResponse, secret: str, digest: str
+        self, environ: dict[str, Any], start_response: StartResponse, digest: str
     ) -> Iterable[bytes]:
+        environ.pop(GRANT, None)
         statuses: list[str] = []
 
         def recording_start_response(status: str, headers: Any, *args: Any) -> Any:
@@ -219,65 +192,22 @@ class FeedFastPath:
             return start_response(status, headers, *args)
 
         result = self.wsgi_app(environ, recording_start_response)
-        # The view has committed by now: its key use is recorded and visible.
-        if statuses and statuses[-1].startswith(("200", "304")):
-            try:
-                self.learn(secret, digest)
-            except Exception:  # learning is an optimisation only
-                self.app.logger.exception("Partner feed fast path could not learn a key")
+        # The view has committed by now, its key use included, and left what its answer
+        # rested on (see .grants).
+        grant = environ.pop(GRANT, None)
+        if isinstance(grant, Grant) and statuses and statuses[-1].startswith(("200", "304")):
+            self.learn(digest, grant)
+        else:
+            self.grants.pop(digest, None)
         return result
 
-    def learn(self, secret: str, digest: str) -> Grant | None:
-        """Record what the view's acceptance of ``secret`` rests on, at the current version."""
-        session = self.database.session()
-        try:
-            # The version first: anything read after it is at least that new, so a grant is
-            # never used at a version that would hide a later change.
-            version = current_version(session).number
-            now = utcnow()
-            key = authenticate_feed_key(session, secret, now)
-            if key is None or key.last_used_at == now:
-                # Refused, or its use is due to be recorded: nothing the fast path may serve.
-                self.grants.pop(digest, None)
-                return None
-            coverage = publisher_coverage(session, key.publisher_id, now)
-            if coverage.empty:
-                self.grants.pop(digest, None)
-                return None
-            grant = Grant(
-                version=version,
-                key_id=key.id,
-                publisher_id=key.publisher_id,
-                scope=scope_signature(coverage),
-                valid_until=self._next_licence_change(session, key.publisher_id, now),
-                last_used_at=key.last_used_at,
-            )
-        finally:
-            # Read only: authenticate_feed_key may have stamped last_used_at; never keep it.
-            session.rollback()
-            session.close()
+    def learn(self, digest: str, grant: Grant) -> None:
+        """Serve the key of ``digest`` from the cache while ``grant`` holds."""
         if len(self.grants) >= MAX_GRANTS:
             self.grants.clear()
         self.grants[digest] = grant
         with self._count_lock:
             self.learned += 1
-        return grant
-
-    @staticmethod
-    def _next_licence_change(session: Any, publisher_id: int, now: datetime) -> datetime | None:
-        """The next moment a licence of the publisher starts or ends (scope changes then)."""
-        rows = session.execute(
-            select(License.starts_at, License.ends_at).where(
-                License.publisher_id == publisher_id, License.status == LicenseStatus.ACTIVE
-            )
-        ).all()
-        moments = [
-            moment
-            for row in rows
-            for moment in (row.starts_at, row.ends_at)
-            if moment and moment > now
-        ]
-        return min(moments, default=None)
 
 
 def install(app: Flask) -> FeedFastPath:

@@ -33,7 +33,7 @@ from syndicate.content.models import (
 )
 from syndicate.orm import utcnow
 from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedState
-from syndicate.syndication.watch import install_settling, mark_raised
+from syndicate.syndication.watch import VersionWatch, install_settling, mark_raised
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -79,6 +79,13 @@ def current_version(session: Session) -> ContentVersion:
     if row is None:
         return ContentVersion(0, NEVER)
     return ContentVersion(int(row.version), row.changed_at)
+
+
+def watched_version(watch: VersionWatch) -> ContentVersion:
+    """The current version as ``watch`` knows it: a poll sent within the trust span, or a
+    read now. Every change acknowledged before the call is in it (see :mod:`.watch`)."""
+    number, changed_at, _discussion = watch.stamp()
+    return ContentVersion(number, changed_at or NEVER)
 
 
 def bump(connection: Connection, row: int = FEED_STATE_ROW) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from feeds.http import accepts_gzip, not_modified
 from licenses.coverage import publisher_coverage
@@ -20,10 +20,12 @@ from licenses.keys import authenticate_feed_key, key_digest, record_feed_key_use
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.fetches import FetchCounter, KeyDirectory
+from syndicate.syndication.grants import GRANT, Grant
 from syndicate.syndication.pixel import TRANSPARENT_GIF, PixelSigner, record_view, referrer_host
 from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
 from syndicate.syndication.shared import SharedItems
-from syndicate.syndication.version import current_version
+from syndicate.syndication.version import ContentVersion, current_version, watched_version
+from syndicate.syndication.watch import watch_for
 from syndicate.web.db import db_session, write_apart
 
 bp = Blueprint("syndication", __name__)
@@ -151,26 +153,41 @@ def _answer(entry: CachedFeed, fmt: str, settings: FeedSettings) -> Response:
     return Response(rep.body, headers=headers)
 
 
+def _version(session: Session) -> ContentVersion:
+    """The content version as this worker's watch knows it, or read through the request's
+    session when the watch cannot read it."""
+    try:
+        return watched_version(watch_for(current_app))
+    except Exception:
+        current_app.logger.exception("The version watch failed; reading the version directly")
+        return current_version(session)
+
+
 def serve_partner_feed(fmt: str) -> Response:
     """Authenticate, scope, and answer from the cache or a fresh render."""
     session = db_session()
     now = utcnow()
     secret = presented_key()
-    key = authenticate_feed_key(session, secret, now, record_use=False) if secret else None
+    if not secret:
+        return _refusal(401, "A valid feed key is required.")
+    # The version first: the key, the licences and the stories read after it are at least
+    # that new, so neither a cached copy nor the fast path's grant labelled with it can hide
+    # a later change.
+    version = _version(session)
+    key = authenticate_feed_key(session, secret, now, record_use=False)
     if key is None:
         return _refusal(401, "A valid feed key is required.")
-    if use_due(key.last_used_at, now):
+    last_used_at = key.last_used_at
+    if use_due(last_used_at, now):
         key_id = key.id
-        write_apart(lambda s: record_feed_key_use(s, key_id, now))
-        # The fast path learns from this row: show it the use just recorded, without
-        # making the request's read-only session dirty.
-        set_committed_value(key, "last_used_at", now)
+        recorded = write_apart(lambda s: record_feed_key_use(s, key_id, now))
+        # A use that could not be recorded is left due, so the next request tries again.
+        last_used_at = now if recorded else None
     coverage = publisher_coverage(session, key.publisher_id, now)
     if coverage.empty:
         return _refusal(403, "No licence is in force for this publisher.")
-    # The version is read before any content, so a cached copy is never older than its key.
-    version = current_version(session)
-    cache_key = (key.publisher_id, scope_signature(coverage), fmt)
+    scope = scope_signature(coverage)
+    cache_key = (key.publisher_id, scope, fmt)
     cache = feed_cache()
     entry = cache.get(cache_key, version.number, now)
     settings = _settings()
@@ -189,6 +206,14 @@ def serve_partner_feed(fmt: str) -> Response:
         )
         cache.put(cache_key, entry)
     learn_key(secret, key.publisher_id)
+    request.environ[GRANT] = Grant(
+        version=version.number,
+        key_id=key.id,
+        publisher_id=key.publisher_id,
+        scope=scope,
+        valid_until=coverage.next_change,
+        last_used_at=last_used_at,
+    )
     return _answer(entry, fmt, settings)
 
 

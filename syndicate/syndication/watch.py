@@ -50,13 +50,14 @@ STAMP_QUERY = select(FeedState.id, FeedState.version, FeedState.changed_at).wher
 )
 
 
-def stamp_of(rows: Iterable[Sequence[Any]]) -> Stamp:
-    """The stamp from the rows of :data:`STAMP_QUERY` (a row not yet written counts as 0)."""
+def stamp_of(rows: Iterable[Sequence[Any]], moment: Callable[[Any], Any] | None = None) -> Stamp:
+    """The stamp from the rows of :data:`STAMP_QUERY` (a row not yet written counts as 0);
+    ``moment`` turns a driver's raw ``changed_at`` into the aware datetime the column holds."""
     content: tuple[int, Any] = (0, None)
     discussion = 0
     for row_id, version, changed_at in rows:
         if row_id == FEED_STATE_ROW:
-            content = (int(version), changed_at)
+            content = (int(version), moment(changed_at) if moment else changed_at)
         else:
             discussion = int(version)
     return (*content, discussion)
@@ -95,11 +96,14 @@ class VersionWatch:
         self.clock = clock
         self.polls = 0
         self.direct_reads = 0
+        dialect = database.engine.dialect
         self._sql = str(
-            STAMP_QUERY.compile(
-                dialect=database.engine.dialect, compile_kwargs={"literal_binds": True}
-            )
+            STAMP_QUERY.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         )
+        # The poller reads with the driver's own cursor: give its moment the column's type,
+        # so a stamp's ``changed_at`` is the same aware datetime a session would read.
+        column_type = FeedState.__table__.c.changed_at.type
+        self._moment = column_type.dialect_impl(dialect).result_processor(dialect, None)
         self._lock = threading.Lock()
         # (moment the read was sent, stamp); replaced whole, so readers need no lock.
         self._known: tuple[float, Stamp] | None = None
@@ -153,7 +157,7 @@ class VersionWatch:
             found = cursor.fetchall()
         finally:
             cursor.close()
-        return stamp_of(found)
+        return stamp_of(found, self._moment)
 
     def _observe(self, sent: float, stamp: Stamp) -> None:
         with self._lock:

@@ -61,8 +61,8 @@ def init_app(app: Flask, db: Database) -> None:
             session.close()
 
 
-def write_apart(work: Callable[[Session], None]) -> None:
-    """Run a small best-effort write in its own short transaction.
+def write_apart(work: Callable[[Session], None]) -> bool:
+    """Run a small best-effort write in its own short transaction; whether it was done.
 
     For bookkeeping during reads (a credential's last use): the request's own transaction
     stays read-only, so on SQLite it never has to upgrade to a writer after another writer
@@ -74,9 +74,11 @@ def write_apart(work: Callable[[Session], None]) -> None:
         # A writing request already holds the write lock: a second transaction would wait
         # for it. Its own commit carries the bookkeeping instead.
         work(db_session())
-        return
+        return True
     try:
         with database().transaction() as session:
             work(session)
     except OperationalError:
         log.warning("a best-effort write was skipped", exc_info=True)
+        return False
+    return True
