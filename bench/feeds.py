@@ -371,6 +371,8 @@ class Measured:
     rps: float
     p50_ms: float
     errors: int = 0
+    # Server CPU (user + system, the server and all its workers) per answered request.
+    cpu_us: float = float("nan")
 
 
 def _ms(value: str) -> float:
@@ -378,12 +380,35 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, headers: dict[str, str], args: argparse.Namespace, duration: float) -> Measured:
-    """Run wrk against ``url`` and read requests/s and the median latency."""
+def group_cpu_seconds(group: int) -> float:
+    """User and system CPU time used so far by every process of one process group (Linux)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == group:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    duration: float,
+    server: subprocess.Popen[bytes] | None = None,
+) -> Measured:
+    """Run wrk against ``url`` and read requests/s and the median latency; with ``server``
+    (started in its own session), also the server's CPU time per answered request."""
+    cpu_before = group_cpu_seconds(server.pid) if server is not None else 0.0
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--latency"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = group_cpu_seconds(server.pid) - cpu_before if server is not None else float("nan")
+    answered = re.search(r"(\d+) requests in", output)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     median = re.search(r"50%\s+([\d.]+\w+)", output)
     if rate is None or median is None:
@@ -391,7 +416,10 @@ def wrk(url: str, headers: dict[str, str], args: argparse.Namespace, duration: f
     # Failed answers are counted and reported, never silently included.
     failed = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     return Measured(
-        float(rate.group(1)), _ms(median.group(1)), int(failed.group(1)) if failed else 0
+        float(rate.group(1)),
+        _ms(median.group(1)),
+        int(failed.group(1)) if failed else 0,
+        cpu * 1e6 / int(answered.group(1)) if answered and int(answered.group(1)) else cpu,
     )
 
 
@@ -472,6 +500,15 @@ class Pair:
         """The median of each round's app ÷ floor: each pair was measured back to back, so a
         slow spell of the machine weighs on both sides of a ratio alike."""
         return statistics.median(a.rps / f.rps for a, f in zip(self.app, self.floor, strict=True))
+
+    @property
+    def cpu_us(self) -> tuple[float, float]:
+        """Median server CPU µs per request of the app and of the floor. Unlike requests/s,
+        this hardly depends on what else the machine is doing at the time."""
+        return (
+            statistics.median(m.cpu_us for m in self.app),
+            statistics.median(m.cpu_us for m in self.floor),
+        )
 
     @property
     def p50_ms(self) -> float:
@@ -600,8 +637,12 @@ def run_setting(
             # Interleaved rounds: a busy moment on the machine hits app and floor alike.
             for _round in range(args.rounds):
                 for name in TARGETS:
-                    pairs[name].app.append(wrk(feed_url, requests[name], args, args.duration))
-                    pairs[name].floor.append(wrk(floor_url, requests[name], args, args.duration))
+                    pairs[name].app.append(
+                        wrk(feed_url, requests[name], args, args.duration, app_server)
+                    )
+                    pairs[name].floor.append(
+                        wrk(floor_url, requests[name], args, args.duration, floor_server)
+                    )
         finally:
             servers.stop(app_server)
             if floor_server is not None:
@@ -618,12 +659,15 @@ def report(settings: list[Setting], args: argparse.Namespace) -> None:
         f"gunicorn 2 workers × 4 threads (app and floor)"
         + (", fast path OFF" if args.no_fast_path else "")
         + "\nr/s: best of the rounds / median of the rounds; ratio = app ÷ floor; paired = median"
-        " of the rounds' own ratios (app and floor measured back to back)\n"
+        " of the rounds' own ratios (app and floor measured back to back); CPU µs: server"
+        " CPU time (all workers, user + system) per answered request, median of the rounds,"
+        " ratio = floor ÷ app\n"
     )
     header = (
         f"{'database':<11}{'articles':>9}{'items':>6}  {'target':<7}"
         f"{'app best':>9}{'floor best':>11}{'ratio':>7}"
         f"{'app med':>9}{'floor med':>10}{'ratio':>7}{'paired':>8}{'p50 ms':>8}"
+        f"{'CPU µs app':>12}{'floor':>7}{'ratio':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -631,12 +675,14 @@ def report(settings: list[Setting], args: argparse.Namespace) -> None:
         for name in TARGETS:
             pair = s.pairs[name]
             (app_best, floor_best), (app_med, floor_med) = pair.best, pair.median
+            app_cpu, floor_cpu = pair.cpu_us
             label = {"gzip": "gzip", "plain": "plain", "304": "304"}[name]
             print(
                 f"{s.database:<11}{s.articles:>9}{s.items:>6}  {label:<7}"
                 f"{app_best:>9.0f}{floor_best:>11.0f}{app_best / floor_best:>7.2f}"
                 f"{app_med:>9.0f}{floor_med:>10.0f}{app_med / floor_med:>7.2f}"
                 f"{pair.paired:>8.2f}{pair.p50_ms:>8.2f}"
+                f"{app_cpu:>12.0f}{floor_cpu:>7.0f}{floor_cpu / app_cpu:>7.2f}"
                 + (
                     f"  ({errors} failed answers)"
                     if (errors := sum(m.errors for m in pair.app))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,20 +52,25 @@ class FeedCache:
 
     def get(self, key: Hashable, version: int, now: datetime) -> CachedFeed | None:
         """The entry for ``key`` if it is still exact, else ``None``."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if not entry.fresh(version, now):
-                self._drop(key)
-                return None
+        # Reads take no lock (every request makes them; see .tally for the convoy a lock
+        # causes): one OrderedDict call is atomic under the GIL, keys being tuples of
+        # built-in values whose hashing runs no Python code. Changes take the lock.
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if not entry.fresh(version, now):
+            with self._lock:
+                if self._entries.get(key) is entry:
+                    self._drop(key)
+            return None
+        # KeyError: evicted meanwhile by another thread; the entry is still exact.
+        with suppress(KeyError):
             self._entries.move_to_end(key)
-            return entry
+        return entry
 
     def peek(self, key: Hashable) -> CachedFeed | None:
         """The entry under ``key``, fresh or not, leaving it and its recency untouched."""
-        with self._lock:
-            return self._entries.get(key)
+        return self._entries.get(key)
 
     def put(self, key: Hashable, entry: CachedFeed) -> None:
         """Store ``entry``, evicting the least recently used ones beyond the bound."""

@@ -38,6 +38,7 @@ from syndicate.syndication.credentials import presented_digest, presented_key
 from syndicate.syndication.fetches import FetchCountingMiddleware
 from syndicate.syndication.grants import GRANT, Grant
 from syndicate.syndication.render import FeedSettings
+from syndicate.syndication.tally import Tally
 from syndicate.syndication.views import PARTNER_CACHE_CONTROL, VARY
 from syndicate.syndication.watch import watch_for
 from syndicate.web.headers import CONTENT_SECURITY_POLICY
@@ -59,7 +60,10 @@ MAX_MEMO = 1024
 
 
 class FeedFastPath:
-    """The middleware; ``served`` counts the requests it answered itself."""
+    """The middleware; ``served`` counts the requests it answered itself.
+
+    Nothing on the way to a cached answer takes a lock (see :mod:`.tally` for why).
+    """
 
     def __init__(self, app: Flask, wsgi_app: WSGIApp, *, enabled: bool = True) -> None:
         self.app = app
@@ -74,9 +78,14 @@ class FeedFastPath:
         self._answers: dict[
             tuple[int, bool, bool], tuple[CachedFeed, str, list[tuple[str, str]], bytes]
         ] = {}
-        self.served = 0
+        self._served: Tally[str] = Tally()
         self.learned = 0
-        self._count_lock = threading.Lock()
+        self._learn_lock = threading.Lock()
+
+    @property
+    def served(self) -> int:
+        """How many requests the middleware has answered itself."""
+        return self._served.total("served")
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer a partner feed cache hit here; hand everything else to Flask."""
@@ -111,8 +120,7 @@ class FeedFastPath:
                     status, headers, body = self.respond(environ, entry, fmt, settings)
                     start_response(status, headers)
                     self.fetches.count(grant.publisher_id, now.date())
-                    with self._count_lock:
-                        self.served += 1
+                    self._served.add("served")
                     return [body] if body else []
         return self._through_view(environ, start_response, digest)
 
@@ -206,7 +214,7 @@ class FeedFastPath:
         if len(self.grants) >= MAX_GRANTS:
             self.grants.clear()
         self.grants[digest] = grant
-        with self._count_lock:
+        with self._learn_lock:
             self.learned += 1
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -26,6 +25,7 @@ from syndicate.database import Database
 from syndicate.newswire.models import FeedFetch
 from syndicate.orm import utcnow
 from syndicate.syndication.credentials import presented_digest
+from syndicate.syndication.tally import Tally
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +42,25 @@ def record_fetches(connection: Connection, publisher_id: int, day: date, count: 
 
 
 class FetchCounter:
-    """Thread-safe pending fetch counts of this process."""
+    """Pending fetch counts of this process; counting takes no lock (see :mod:`.tally`)."""
 
     def __init__(self, interval_seconds: float) -> None:
         self.interval = interval_seconds
-        self._pending: Counter[tuple[int, date]] = Counter()
-        self._lock = threading.Lock()
+        self._pending: Tally[tuple[int, date]] = Tally()
         self._last_flush = time.monotonic()
 
     def hit(self, publisher_id: int, day: date) -> None:
         """Count one fetch."""
-        with self._lock:
-            self._pending[(publisher_id, day)] += 1
+        self._pending.add((publisher_id, day))
 
     def due(self) -> bool:
         """Whether the pending counts should be written now."""
-        return bool(self._pending) and time.monotonic() - self._last_flush >= self.interval
+        return time.monotonic() - self._last_flush >= self.interval and bool(self._pending)
 
     def take(self) -> dict[tuple[int, date], int]:
         """Remove and return the pending counts."""
-        with self._lock:
-            pending = dict(self._pending)
-            self._pending.clear()
-            self._last_flush = time.monotonic()
-        return pending
+        self._last_flush = time.monotonic()
+        return self._pending.take()
 
     def flush(self, connection: Connection) -> int:
         """Write the pending counts in ``connection``'s transaction; returns pairs written."""
@@ -74,8 +69,7 @@ class FetchCounter:
             for (publisher_id, day), count in sorted(pending.items()):
                 record_fetches(connection, publisher_id, day, count)
         except Exception:
-            with self._lock:
-                self._pending.update(pending)
+            self._pending.restore(pending)
             raise
         return len(pending)
 
