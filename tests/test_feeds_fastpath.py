@@ -206,6 +206,11 @@ def test_the_key_is_read_as_the_view_reads_it(app: Flask) -> None:
         ({"Authorization": "Basic %%%"}, "key=y", "y"),
         ({"Authorization": "Digest realm=x"}, "key=y", "y"),
         ({"Authorization": "Bearer x"}, "", "x"),
+        ({"Authorization": "Bearer \t x \t"}, "key=y", "x"),
+        ({"Authorization": "Bearer abc=="}, "", "abc=="),
+        # Parameters instead of a token: no key, and the query string is not consulted.
+        ({"Authorization": "Bearer a=b"}, "key=y", ""),
+        ({"Authorization": "bearer x"}, "", "x"),
         ({}, "key=caf%C3%A9", "café"),
         ({}, "", ""),
     ]
