@@ -409,6 +409,7 @@ def wrk(
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     cpu = group_cpu_seconds(server.pid) - cpu_before if server is not None else float("nan")
     answered = re.search(r"(\d+) requests in", output)
+    count = int(answered.group(1)) if answered else 0
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     median = re.search(r"50%\s+([\d.]+\w+)", output)
     if rate is None or median is None:
@@ -419,7 +420,7 @@ def wrk(
         float(rate.group(1)),
         _ms(median.group(1)),
         int(failed.group(1)) if failed else 0,
-        cpu * 1e6 / int(answered.group(1)) if answered and int(answered.group(1)) else cpu,
+        cpu * 1e6 / count if count else float("nan"),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ THREADS = 8
 
 
 @pytest.fixture(autouse=True)
-def _switch_often() -> object:
+def _switch_often() -> Iterator[None]:
     # Hand the GIL over as often as possible, so threads interleave inside every call.
     previous = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
@@ -25,18 +26,24 @@ def _switch_often() -> object:
     sys.setswitchinterval(previous)
 
 
-def _run(threads: int, work: object) -> None:
+def _run(threads: int, work: Callable[[], None]) -> None:
+    """Run ``work`` in ``threads`` threads at once; an exception in any of them fails."""
     start = threading.Barrier(threads)
+    failures: list[BaseException] = []
 
     def body() -> None:
         start.wait()
-        work()  # type: ignore[operator]
+        try:
+            work()
+        except BaseException as error:  # reported below, in the test's own thread
+            failures.append(error)
 
     running = [threading.Thread(target=body) for _ in range(threads)]
     for thread in running:
         thread.start()
     for thread in running:
         thread.join()
+    assert failures == []
 
 
 def test_counts_from_many_threads_are_exact_while_being_taken() -> None:
@@ -107,13 +114,13 @@ def test_cache_reads_without_a_lock_stay_exact_while_other_threads_write() -> No
     one = _entry(1, "a")
     cache = FeedCache(max_bytes=one.size * 3)
     keys = [(publisher, ("all",), "rss") for publisher in range(6)]
-    wrong: list[object] = []
+    wrong: list[CachedFeed] = []
 
     def churn() -> None:
         for round_ in range(3_000):
             key = keys[round_ % len(keys)]
             found = cache.get(key, 1, now)
-            if found is not None and found.version != 1:
+            if found is not None and not found.fresh(1, now):
                 wrong.append(found)
             if cache.peek(key) is None:
                 cache.put(key, _entry(1, "a"))
