@@ -1,10 +1,18 @@
-"""Which articles a publisher's licences cover, as one SQL condition."""
+"""Which articles a publisher's licences cover, as SQL conditions.
+
+Every right a licence grants applies only to the stories that licence covers: a publisher's
+coverage is the union of its licences' scopes, and beside it the union of the scopes of those
+licences that carry embargo entitlement, so an embargo granted for one story never reaches
+the stories another licence covers. :mod:`syndicate.newswire.reference` states the same rules
+licence by licence, in plain Python, and the tests hold the SQL to it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session, raiseload
@@ -16,43 +24,63 @@ from syndicate.content.services import publicly_visible
 
 
 @dataclass(frozen=True)
-class Coverage:
-    """The union of a publisher's licences in force: everything, or sections and articles."""
+class Scope:
+    """Stories some licences cover: everything, or sections and single articles."""
 
     everything: bool = False
     section_slugs: frozenset[str] = frozenset()
     article_ids: frozenset[int] = frozenset()
-    embargo_entitled: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """True when the scope holds no story."""
+        return not (self.everything or self.section_slugs or self.article_ids)
+
+
+@dataclass(frozen=True)
+class Coverage(Scope):
+    """The union of a publisher's licences in force (the scope fields), and within it the
+    part that licences with embargo entitlement cover (``embargo``)."""
+
+    embargo: Scope = Scope()
     license_ids: tuple[int, ...] = field(default_factory=tuple)
     # The next moment a licence of the publisher starts or ends: the coverage holds until
     # then unless something is changed (which raises the content version).
     next_change: datetime | None = None
 
     @property
-    def empty(self) -> bool:
-        """True when no licence is in force."""
-        return not (self.everything or self.section_slugs or self.article_ids)
+    def embargo_entitled(self) -> bool:
+        """True when some licence in force grants embargoed stories (for part of the scope)."""
+        return not self.embargo.empty
+
+
+def scope_of(licences: Sequence[License]) -> Scope:
+    """The union of the licences' scopes."""
+    return Scope(
+        everything=any(lic.scope_kind is ScopeKind.ALL for lic in licences),
+        section_slugs=frozenset(
+            slug
+            for lic in licences
+            if lic.scope_kind is ScopeKind.SECTIONS
+            for slug in (lic.scope_sections or [])
+        ),
+        article_ids=frozenset(
+            lic.scope_article_id
+            for lic in licences
+            if lic.scope_kind is ScopeKind.ARTICLE and lic.scope_article_id is not None
+        ),
+    )
 
 
 def coverage_of(licences: Sequence[License], next_change: datetime | None = None) -> Coverage:
-    """Combine licences into one :class:`Coverage`."""
-    everything = any(lic.scope_kind is ScopeKind.ALL for lic in licences)
-    sections = frozenset(
-        slug
-        for lic in licences
-        if lic.scope_kind is ScopeKind.SECTIONS
-        for slug in (lic.scope_sections or [])
-    )
-    articles = frozenset(
-        lic.scope_article_id
-        for lic in licences
-        if lic.scope_kind is ScopeKind.ARTICLE and lic.scope_article_id is not None
-    )
+    """Combine licences into one :class:`Coverage`: each right stays with the stories of the
+    licences that grant it."""
+    union = scope_of(licences)
     return Coverage(
-        everything=everything,
-        section_slugs=sections,
-        article_ids=articles,
-        embargo_entitled=any(lic.embargo_entitled for lic in licences),
+        everything=union.everything,
+        section_slugs=union.section_slugs,
+        article_ids=union.article_ids,
+        embargo=scope_of([lic for lic in licences if lic.embargo_entitled]),
         license_ids=tuple(sorted(lic.id for lic in licences)),
         next_change=next_change,
     )
@@ -96,12 +124,32 @@ def publisher_coverage(session: Session, publisher_id: int, now: datetime) -> Co
     )
 
 
-# Bound-parameter names of a scope's lists (see ``covered_condition(..., bound=True)``).
+# Bound-parameter names of the scopes' lists (see ``covered_condition(..., bound=True)``).
 SCOPE_SECTIONS = "scope_sections"
 SCOPE_ARTICLES = "scope_articles"
+EMBARGO_SECTIONS = "embargo_sections"
+EMBARGO_ARTICLES = "embargo_articles"
 
 
-def covered_condition(coverage: Coverage, *, bound: bool = False) -> ColumnElement[bool]:
+def _scope_condition(
+    scope: Scope, bound: bool, sections_name: str, articles_name: str
+) -> ColumnElement[bool]:
+    if scope.empty:
+        return false()
+    syndicated = Article.syndication == SyndicationPolicy.SYNDICATE
+    if scope.everything:
+        return syndicated
+    parts: list[ColumnElement[bool]] = []
+    if scope.section_slugs:
+        slugs = bindparam(sections_name, expanding=True) if bound else sorted(scope.section_slugs)
+        parts.append(Article.section_id.in_(select(Section.id).where(Section.slug.in_(slugs))))
+    if scope.article_ids:
+        ids = bindparam(articles_name, expanding=True) if bound else sorted(scope.article_ids)
+        parts.append(Article.id.in_(ids))
+    return and_(syndicated, or_(*parts))
+
+
+def covered_condition(coverage: Scope, *, bound: bool = False) -> ColumnElement[bool]:
     """SQL condition on :class:`Article` for the articles in scope (status aside).
 
     Only stories marked for syndication are ever covered. With ``bound``, the scope's
@@ -109,43 +157,53 @@ def covered_condition(coverage: Coverage, *, bound: bool = False) -> ColumnEleme
     the condition depends only on the coverage's :func:`scope_shape` and a statement built
     from it can be kept and reused for every publisher of that shape.
     """
-    if coverage.empty:
-        return false()
-    syndicated = Article.syndication == SyndicationPolicy.SYNDICATE
-    if coverage.everything:
-        return syndicated
-    parts: list[ColumnElement[bool]] = []
-    if coverage.section_slugs:
-        slugs = (
-            bindparam(SCOPE_SECTIONS, expanding=True) if bound else sorted(coverage.section_slugs)
-        )
-        parts.append(Article.section_id.in_(select(Section.id).where(Section.slug.in_(slugs))))
-    if coverage.article_ids:
-        ids = bindparam(SCOPE_ARTICLES, expanding=True) if bound else sorted(coverage.article_ids)
-        parts.append(Article.id.in_(ids))
-    return and_(syndicated, or_(*parts))
+    return _scope_condition(coverage, bound, SCOPE_SECTIONS, SCOPE_ARTICLES)
+
+
+def embargo_condition(coverage: Coverage, *, bound: bool = False) -> ColumnElement[bool]:
+    """SQL condition on :class:`Article` for the articles that licences with embargo
+    entitlement cover (status aside); ``bound`` as for :func:`covered_condition`, with
+    parameters of their own."""
+    return _scope_condition(coverage.embargo, bound, EMBARGO_SECTIONS, EMBARGO_ARTICLES)
+
+
+def _shape(scope: Scope) -> Scope:
+    narrowed = not scope.everything
+    return Scope(
+        everything=scope.everything,
+        section_slugs=frozenset({""}) if narrowed and scope.section_slugs else frozenset(),
+        article_ids=frozenset({0}) if narrowed and scope.article_ids else frozenset(),
+    )
 
 
 def scope_shape(coverage: Coverage) -> Coverage:
     """The coverage with only what a bound condition's SQL depends on: which kinds of scope
-    it has (one placeholder value each) and its embargo entitlement."""
-    narrowed = not coverage.everything
+    it and its embargo-entitled part have (one placeholder value each)."""
+    shape = _shape(coverage)
     return Coverage(
-        everything=coverage.everything,
-        section_slugs=frozenset({""}) if narrowed and coverage.section_slugs else frozenset(),
-        article_ids=frozenset({0}) if narrowed and coverage.article_ids else frozenset(),
-        embargo_entitled=coverage.embargo_entitled,
+        everything=shape.everything,
+        section_slugs=shape.section_slugs,
+        article_ids=shape.article_ids,
+        embargo=_shape(coverage.embargo),
     )
 
 
-def scope_parameters(coverage: Coverage) -> dict[str, list[str] | list[int]]:
-    """The values for a condition built with ``covered_condition(..., bound=True)``."""
-    params: dict[str, list[str] | list[int]] = {}
-    if coverage.section_slugs and not coverage.everything:
-        params[SCOPE_SECTIONS] = sorted(coverage.section_slugs)
-    if coverage.article_ids and not coverage.everything:
-        params[SCOPE_ARTICLES] = sorted(coverage.article_ids)
+def _parameters(scope: Scope, sections_name: str, articles_name: str) -> dict[str, list[Any]]:
+    params: dict[str, list[Any]] = {}
+    if scope.section_slugs and not scope.everything:
+        params[sections_name] = sorted(scope.section_slugs)
+    if scope.article_ids and not scope.everything:
+        params[articles_name] = sorted(scope.article_ids)
     return params
+
+
+def scope_parameters(coverage: Coverage) -> dict[str, list[Any]]:
+    """The values for conditions built with ``bound=True`` (:func:`covered_condition`,
+    :func:`embargo_condition`)."""
+    return {
+        **_parameters(coverage, SCOPE_SECTIONS, SCOPE_ARTICLES),
+        **_parameters(coverage.embargo, EMBARGO_SECTIONS, EMBARGO_ARTICLES),
+    }
 
 
 def partner_visible(coverage: Coverage, now: datetime) -> ColumnElement[bool]:

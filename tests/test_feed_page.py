@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from licenses.coverage import Coverage
+from licenses.coverage import Coverage, Scope
 from syndicate.content.models import Article, ArticleStatus, Section, SyndicationPolicy
 from syndicate.orm import utcnow
 from syndicate.syndication.query import feed_page
@@ -56,11 +56,22 @@ def test_the_page_holds_kills_stories_and_the_next_moments(session: Session) -> 
     assert feed_page(session, section_scope, now, 2, 14).live == (newest.id, middle.id)
     assert feed_page(session, section_scope, now, 50, 0).killed == ()
 
-    entitled = Coverage(section_slugs=frozenset({RIVERS}), embargo_entitled=True)
+    rivers_scope = Scope(section_slugs=frozenset({RIVERS}))
+    entitled = Coverage(section_slugs=frozenset({RIVERS}), embargo=rivers_scope)
     page = feed_page(session, entitled, now, 50, 14)
     assert page.live == (embargoed.id, newest.id, middle.id, oldest.id)
     assert page.next_embargo_preview == previewed_next.embargo_preview_at
     assert page.next_release == soon.released_at
+
+    # An embargo granted for one other story opens nothing in the section.
+    one_entitled = Coverage(
+        section_slugs=frozenset({RIVERS}),
+        article_ids=frozenset({elsewhere.id}),
+        embargo=Scope(article_ids=frozenset({elsewhere.id})),
+    )
+    page = feed_page(session, one_entitled, now, 50, 14)
+    assert page.live == (elsewhere.id, newest.id, middle.id, oldest.id)
+    assert page.next_embargo_preview is None
 
     one_story = Coverage(article_ids=frozenset({elsewhere.id}))
     page = feed_page(session, one_story, now, 50, 14)

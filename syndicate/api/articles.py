@@ -1,8 +1,9 @@
 """Articles: what the caller may read, and staff writing through the content services.
 
 Partners (API token or feed key) see only public articles covered by their licences in
-force (and, with embargo entitlement, embargoed ones, marked ``embargoed_until``), without
-the images they may not receive. Staff see every article and image.
+force (and embargoed ones that a licence with embargo entitlement covers, marked
+``embargoed_until``), without the images they may not receive. Staff see every article and
+image.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def _visibility(principal: Principal, now: datetime) -> ColumnElement[bool] | No
         # of such publishers are already refused when they authenticate.
         return Article.id.is_(None)
     coverage = publisher_coverage(db_session(), publisher_id, now)
-    # Entitled partners also see stories under a partner embargo, marked with its end.
+    # Stories under a partner embargo too, where a licence that covers them grants it.
     return partner_condition(coverage, now)
 
 

@@ -30,7 +30,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from licenses.coverage import Coverage, covered_condition, scope_parameters, scope_shape
+from licenses.coverage import (
+    Coverage,
+    covered_condition,
+    embargo_condition,
+    scope_parameters,
+    scope_shape,
+)
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import publicly_visible
 from syndicate.newswire.embargo import embargo_visible, partner_received
@@ -60,21 +66,24 @@ EMPTY_PAGE = FeedPage((), (), None, None)
 
 
 def visibility_branches(
-    now: datetime | ColumnElement[datetime], embargo: bool = False
+    now: datetime | ColumnElement[datetime],
+    covered: ColumnElement[bool],
+    embargo_covered: ColumnElement[bool] | None = None,
 ) -> list[ColumnElement[bool]]:
     """Each way an article can be in a partner feed at ``now``, one status per branch.
 
-    Together they equal :func:`publicly_visible` (plus, with ``embargo``, the stories
-    under a partner embargo); split by status, each one can walk the
+    Together they equal :func:`publicly_visible` within ``covered`` (plus, with
+    ``embargo_covered``, the stories under a partner embargo within that scope: the one of
+    the licences with embargo entitlement); split by status, each one can walk the
     ``(status, released_at)`` index newest first and stop after one page.
     """
     public = publicly_visible(now)
     branches = [
-        and_(Article.status == status, public)
+        and_(Article.status == status, public, covered)
         for status in (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
     ]
-    if embargo:
-        branches.append(embargo_visible(now))
+    if embargo_covered is not None:
+        branches.append(and_(embargo_visible(now), embargo_covered))
     return branches
 
 
@@ -87,6 +96,8 @@ def _tagged(kind: int, page: Select[*tuple[Any, ...]]) -> Select[Any]:
 def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
     """The one statement of :func:`feed_page` for scopes of ``shape``."""
     covered = covered_condition(shape, bound=True)
+    # Embargoed stories: only within the scope of the licences that grant embargoes.
+    embargo_covered = embargo_condition(shape, bound=True) if shape.embargo_entitled else None
     members: list[Select[*tuple[Any, ...]]] = []
     if with_kills:
         members.append(
@@ -96,8 +107,7 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
                 .where(
                     Article.status == ArticleStatus.KILLED,
                     Article.killed_at > _KILL_CUTOFF,
-                    covered,
-                    partner_received(shape.embargo_entitled),
+                    partner_received(shape, bound=True),
                 )
                 .order_by(Article.killed_at.desc(), Article.id.desc())
                 .limit(_LIMIT),
@@ -107,11 +117,11 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
         _tagged(
             _LIVE,
             select(Article.id, Article.released_at.label("moment"))
-            .where(branch, covered)
+            .where(branch)
             .order_by(Article.released_at.desc(), Article.id.desc())
             .limit(_LIMIT),
         )
-        for branch in visibility_branches(_NOW, shape.embargo_entitled)
+        for branch in visibility_branches(_NOW, covered, embargo_covered)
     )
     # The next moments are the first row of an ordered scan, not min(): the index on
     # (status, released_at) then stops at the first covered story instead of reading them all.
@@ -124,7 +134,7 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
             .limit(1),
         )
     )
-    if shape.embargo_entitled:
+    if embargo_covered is not None:
         members.append(
             _tagged(
                 _PREVIEW,
@@ -133,7 +143,7 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
                     Article.status == ArticleStatus.SCHEDULED,
                     Article.embargo_preview_at > _NOW,
                     Article.released_at > Article.embargo_preview_at,
-                    covered,
+                    embargo_covered,
                 )
                 .order_by(Article.embargo_preview_at)
                 .limit(1),

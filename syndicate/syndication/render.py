@@ -78,12 +78,15 @@ class FeedSettings:
 
 
 def scope_signature(coverage: Coverage) -> tuple[Any, ...]:
-    """What a feed's content depends on in a publisher's licences."""
+    """What a feed's content depends on in a publisher's licences: the scope, and the part
+    of it where embargoed stories may go."""
     return (
         coverage.everything,
         tuple(sorted(coverage.section_slugs)),
         tuple(sorted(coverage.article_ids)),
-        coverage.embargo_entitled,
+        coverage.embargo.everything,
+        tuple(sorted(coverage.embargo.section_slugs)),
+        tuple(sorted(coverage.embargo.article_ids)),
     )
 
 
