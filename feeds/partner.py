@@ -1,11 +1,12 @@
 """Full-text partner feeds (RSS 2.0 and Atom 1.0) from prepared items, with feedgen.
 
 Works around feedgen 1.0.0's known pitfalls: Atom links keep their relation
-(:mod:`feeds.entry`), RSS rights go in ``dc:rights`` and names in ``dc:creator``,
-photo credits come from :mod:`feeds.mediarss`, every timestamp is set from the input,
-entries are appended in order and no CDATA is written. The same input gives the same
-bytes. A killed story is an RFC 6721 tombstone in Atom plus a visible notice item with the
-story's id (the only form RSS has).
+(:mod:`feeds.entry`), RSS rights go in ``dc:rights``, names in ``dc:creator`` and the
+last change in ``dcterms:modified`` (so a correction shows in RSS as in Atom), photo
+credits come from :mod:`feeds.mediarss`, every timestamp is set from the input, entries
+are appended in order and no CDATA is written. The same input gives the same bytes. A
+killed story is an RFC 6721 tombstone in Atom plus a visible notice item with the story's
+id (the only form RSS has).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def _entry(fg: FeedGenerator, partner_item: PartnerItem, *, rss: bool) -> None:
     if rss:
         entry.dc.creators = names
         entry.dc.rights = rights
+        entry.dc.modified = item.updated
     else:
         entry.author([{"name": name} for name in names])
         if rights:

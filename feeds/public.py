@@ -60,6 +60,7 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedG
         names = [xml_text(name) for name in item.authors if name.strip()]
         if rss:
             entry.dc.creators = names
+            entry.dc.modified = item.updated
         else:
             entry.author([{"name": name} for name in names])
     return fg

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,6 +77,33 @@ def is_public(article: Article, now: datetime) -> bool:
         and article.released_at is not None
         and article.released_at <= now
     )
+
+
+def was_public(article: Article) -> bool:
+    """Whether the public could read a killed ``article`` before its kill.
+
+    A story killed before its release never reached the public, so no public surface may
+    tell it apart from a story that never existed.
+    """
+    released, killed = article.released_at, article.killed_at
+    return released is not None and killed is not None and released <= killed
+
+
+def shown_modified(
+    released: datetime, changes: Iterable[datetime | None], now: datetime
+) -> datetime:
+    """When a story's copy last changed, as every surface shows it at ``now``.
+
+    The latest of ``changes`` that has already happened, and never earlier than the
+    release. A change stamped after ``now`` has not happened yet and is left out (a
+    photo permission that lapses later, or an older row's time left by a release that
+    was since moved earlier), so a released story never shows a time in the future.
+    """
+    shown = released
+    for moment in changes:
+        if moment is not None and shown < moment <= now:
+            shown = moment
+    return shown
 
 
 def effective_status(article: Article, now: datetime) -> ArticleStatus:
@@ -304,11 +331,17 @@ def publish_article(
         )
     before = snapshot(article)
     release = release_at or now
+    if article.first_published_at is None or not _reached_anyone(article, now):
+        # Moving a release that nobody has seen yet moves the story's first publication
+        # with it; once seen, the first publication (and the item id made from it) stays.
+        article.first_published_at = release
     article.released_at = release
     article.status = ArticleStatus.SCHEDULED if release > now else ArticleStatus.PUBLISHED
-    if article.first_published_at is None:
-        article.first_published_at = release
-    article.content_updated_at = article.content_updated_at or release
+    changed = article.content_updated_at
+    if changed is not None and changed > now:
+        # Only an edit stamps a change, at the time it is made; a time ahead of now was
+        # left by an earlier schedule and would date the story after its new release.
+        article.content_updated_at = None
     session.flush()
     audit.record(
         session,
@@ -320,6 +353,14 @@ def publish_article(
         after=snapshot(article),
     )
     return article
+
+
+def _reached_anyone(article: Article, now: datetime) -> bool:
+    """Whether the story has been released, or previewed by embargoed partners, by ``now``."""
+    return any(
+        moment is not None and moment <= now
+        for moment in (article.first_published_at, article.released_at, article.embargo_preview_at)
+    )
 
 
 def unpublish_article(session: Session, article: Article, actor_id: int | None) -> Article:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from feeds.items import FeedCategory, FeedItem, FeedMeta
 from feeds.text import tag_uri
 from syndicate.content.models import Article
+from syndicate.content.services import shown_modified
 
 FEED_SIZE = 50
 # An empty feed still needs a fixed date, or its bytes would change on every request.
@@ -33,15 +34,14 @@ class Released(Protocol):
     def content_updated_at(self) -> datetime | None: ...
 
 
-def article_updated(article: Released) -> datetime:
-    """When the public copy of ``article`` last changed."""
+def article_updated(article: Released, now: datetime) -> datetime:
+    """When the public copy of ``article`` last changed, as shown at ``now``."""
     released = article.released_at
     assert released is not None
-    changed = article.content_updated_at
-    return max(released, changed) if changed else released
+    return shown_modified(released, (article.content_updated_at,), now)
 
 
-def article_item(article: Article, base_url: str) -> FeedItem:
+def article_item(article: Article, base_url: str, now: datetime) -> FeedItem:
     """The summary item for one public article; its id survives renames and revisions."""
     released = article.released_at
     assert released is not None
@@ -52,7 +52,7 @@ def article_item(article: Article, base_url: str) -> FeedItem:
         link=absolute(base_url, "public.article", slug=article.slug),
         summary=article.dek,
         published=released,
-        updated=article_updated(article),
+        updated=article_updated(article, now),
         authors=tuple(author.name for author in article.authors),
         categories=(FeedCategory(article.section.slug, article.section.name),),
     )

@@ -6,6 +6,8 @@ story is absent until its release, a killed or unpublished one leaves.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import cast
 from xml.sax.saxutils import escape
 
 from flask import Response, current_app, url_for
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from syndicate.content.models import Article, Section
-from syndicate.content.services import publicly_visible
+from syndicate.content.services import publicly_visible, shown_modified
 from syndicate.orm import utcnow
 from syndicate.public.views import bp
 from syndicate.web.db import db_session
@@ -28,9 +30,10 @@ def sitemap() -> BaseResponse:
     """The sitemap (sitemaps.org 0.9) of what the public may read now."""
     session = db_session()
     base = str(current_app.config["SITE_BASE_URL"]).rstrip("/")
+    now = utcnow()
     rows = session.execute(
         select(Article.slug, Article.released_at, Article.content_updated_at)
-        .where(publicly_visible(utcnow()))
+        .where(publicly_visible(now))
         .order_by(Article.released_at.desc(), Article.id.desc())
         .limit(SITEMAP_LIMIT - 1000)
     ).all()
@@ -42,7 +45,8 @@ def sitemap() -> BaseResponse:
         lines.append(f"<url><loc>{escape(loc)}</loc></url>")
     for slug, released, updated in rows:
         loc = base + url_for("public.article", slug=slug)
-        modified = max(m for m in (released, updated) if m is not None)
+        # publicly_visible() holds only released stories.
+        modified = shown_modified(cast(datetime, released), (updated,), now)
         lines.append(
             f"<url><loc>{escape(loc)}</loc><lastmod>{modified:%Y-%m-%dT%H:%M:%SZ}</lastmod></url>"
         )

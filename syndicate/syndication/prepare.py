@@ -18,8 +18,8 @@ from feeds.items import FeedCategory, FeedItem, KillNotice, MediaItem, PartnerIt
 from feeds.text import tag_uri
 from syndicate.content.models import ArticleStatus
 from syndicate.content.rights import RightsClass, composite_credit
+from syndicate.content.services import shown_modified
 from syndicate.public.body import interleave
-from syndicate.public.public_feed import article_updated
 from syndicate.syndication.blocks import split_blocks
 from syndicate.syndication.snapshot import FeedArticle, PlacedPhoto
 
@@ -162,13 +162,13 @@ def item_updated(article: FeedArticle, now: datetime) -> datetime:
     """When the partner copy last changed: the text, or a photo's rights (edited or lapsed)."""
     if article.status is ArticleStatus.KILLED and article.killed_at is not None:
         return article.killed_at
-    moments = [article_updated(article)]
+    released = article.released_at
+    assert released is not None
+    changes = [article.content_updated_at]
     for image in article.photos:
-        moments.append(image.updated_at)
-        until = image.partner_allowed_until
-        if until is not None and until <= now:
-            moments.append(until)
-    return max(moments)
+        changes.append(image.updated_at)
+        changes.append(image.partner_allowed_until)
+    return shown_modified(released, changes, now)
 
 
 class Minted(Protocol):
