@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from syndicate.config import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from syndicate.accounts.models import User
 
 
 def _create_app():
@@ -101,6 +108,27 @@ def serve(host: str, port: int | None, workers: int, access_log: bool) -> None:
     run_gunicorn(host=host, port=port, workers=workers, access_log=access_log)
 
 
+def _user_by_email(session: Session, email: str) -> User:
+    """The user with address ``email``, or a clear command-line error."""
+    from sqlalchemy import select
+
+    from syndicate.accounts.models import User
+    from syndicate.accounts.services import AccountError, normalise_email
+
+    try:
+        address = normalise_email(email)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    user = session.scalar(select(User).where(User.email == address))
+    if user is None:
+        raise click.ClickException(f"no user with the address {address}")
+    return user
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "-"
+
+
 @main.group()
 def users() -> None:
     """Manage users."""
@@ -142,6 +170,27 @@ def users_create(
         raise click.ClickException(str(exc)) from exc
 
 
+@users.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable(email: str) -> None:
+    """Disable EMAIL: its sessions and API tokens stop working at once."""
+    from syndicate.accounts.services import disable_user
+    from syndicate.web.db import database
+
+    with database().transaction() as session:
+        user = _user_by_email(session, email)
+        revoked = disable_user(session, user, actor_id=None)
+        if revoked is None:
+            click.echo(f"{user.email} was already disabled.", err=True)
+        else:
+            click.echo(
+                f"Disabled {user.email}: signed out everywhere, "
+                f"{revoked} API token{'' if revoked == 1 else 's'} revoked.",
+                err=True,
+            )
+
+
 @main.group()
 def tokens() -> None:
     """Manage API tokens."""
@@ -150,27 +199,90 @@ def tokens() -> None:
 @tokens.command("create")
 @click.argument("email")
 @click.option("--label", default="", help="A note to recognise the token by.")
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Refuse the token after this many days (default: no expiry).",
+)
 @with_appcontext
-def tokens_create(email: str, label: str) -> None:
+def tokens_create(email: str, label: str, expires_in_days: int | None) -> None:
     """Print a new API token for EMAIL on standard output, alone."""
-    from sqlalchemy import select
+    from datetime import timedelta
 
-    from syndicate.accounts.models import User
-    from syndicate.accounts.services import AccountError, create_api_token, normalise_email
+    from syndicate.accounts.services import AccountError, create_api_token
+    from syndicate.orm import utcnow
     from syndicate.web.db import database
 
-    try:
-        address = normalise_email(email)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     with database().transaction() as session:
-        user = session.scalar(select(User).where(User.email == address))
-        if user is None:
-            raise click.ClickException(f"no user with the address {address}")
+        user = _user_by_email(session, email)
         if not user.is_enabled:
-            raise click.ClickException(f"{address} is disabled")
-        _token, secret = create_api_token(session, user, label=label)
+            raise click.ClickException(f"{user.email} is disabled")
+        try:
+            token, secret = create_api_token(session, user, label=label, expires_at=expires_at)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created API token {token.id} for {user.email}.", err=True)
     click.echo(secret)
+
+
+@tokens.command("list")
+@click.argument("email")
+@with_appcontext
+def tokens_list(email: str) -> None:
+    """List the API tokens of EMAIL: id, state, dates and label (never the secrets)."""
+    from syndicate.accounts.services import token_state, tokens_of
+    from syndicate.orm import utcnow
+    from syndicate.web.db import database
+
+    now = utcnow()
+    with database().transaction() as session:
+        user = _user_by_email(session, email)
+        found = tokens_of(session, user.id)
+        if not found:
+            click.echo(f"{user.email} has no API tokens.", err=True)
+            return
+        rows = [("ID", "STATE", "PREFIX", "CREATED", "LAST USED", "EXPIRES", "LABEL")]
+        for token in found:
+            state = token_state(token, now)
+            if token.revoked_at is not None:
+                state = f"revoked {token.revoked_at:%Y-%m-%d}"
+            rows.append(
+                (
+                    str(token.id),
+                    state,
+                    token.prefix,
+                    _when(token.created_at),
+                    _when(token.last_used_at),
+                    _when(token.expires_at) if token.expires_at else "never",
+                    token.label or "-",
+                )
+            )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]))
+
+
+@tokens.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke the API token ID (as `tokens list` shows it); it stops working at once."""
+    from syndicate.accounts.models import ApiToken
+    from syndicate.accounts.services import revoke_api_token
+    from syndicate.web.db import database
+
+    with database().transaction() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise click.ClickException(f"no API token with the id {token_id}")
+        owner = token.user.email
+        if revoke_api_token(session, token, actor_id=None):
+            click.echo(f"Revoked API token {token_id} of {owner}.", err=True)
+        else:
+            click.echo(f"API token {token_id} of {owner} was already revoked.", err=True)
 
 
 @main.command()

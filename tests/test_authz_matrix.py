@@ -111,6 +111,9 @@ def world(app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iter
         submitted_by=users["partner_a"],
     )
     tokens = {name: create_api_token(session, user)[1] for name, user in users.items()}
+    # A second token of partner A for the token routes, so revoking it in the matrix leaves
+    # the token partner A calls the API with alone.
+    token_a, _secret = create_api_token(session, users["partner_a"], label="matrix")
     session.commit()
 
     built = World(
@@ -126,6 +129,8 @@ def world(app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iter
             "image_id": image.id,
             "comment_id": comment.id,
             "publisher_id": publisher_a.id,
+            "token_id": token_a.id,
+            "user_id": users["partner_a"].id,
             "action": "approve",
         },
         tokens=tokens,

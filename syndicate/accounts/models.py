@@ -78,5 +78,7 @@ class ApiToken(Base):
     created_at: Mapped[CreatedAt]
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Refused from this moment on; ``None`` never expires.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -22,6 +22,7 @@ from syndicate.orm import utcnow
 
 API_TOKEN_PREFIX = "synd_api_"  # noqa: S105 - a public prefix, not a secret
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+LABEL_MAX = 120
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -149,30 +150,144 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_token(session: Session, user: User, label: str = "") -> tuple[ApiToken, str]:
-    """Issue an API token for ``user``; returns the row and the secret, shown only once."""
+def create_api_token(
+    session: Session,
+    user: User,
+    label: str = "",
+    *,
+    expires_at: datetime | None = None,
+    actor_id: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue an API token for ``user``; returns the row and the secret, shown only once.
+
+    ``expires_at`` (optional) is when it stops working; ``actor_id`` is who issued it
+    (the user themselves when not given).
+    """
+    if not user.is_enabled:
+        raise AccountError(f"{user.email} is disabled")
+    label = " ".join(label.split())[:LABEL_MAX]
+    if expires_at is not None and expires_at <= utcnow():
+        raise AccountError("the expiry must be in the future")
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
         prefix=secret[: len(API_TOKEN_PREFIX) + 4],
         digest=token_digest(secret),
         label=label,
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()
     audit.record(
         session,
-        actor_id=user.id,
+        actor_id=user.id if actor_id is None else actor_id,
         action="api_token.create",
         object_type="api_token",
         object_id=token.id,
-        after={"user": user.email, "label": label},
+        after={
+            "user": user.email,
+            "label": label,
+            "prefix": token.prefix,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, secret
 
 
-def api_token_for(session: Session, secret: str, *, record_use: bool = True) -> ApiToken | None:
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """``active``, ``expired`` or ``revoked``: whether the token works at ``now``."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    """Every token of a user: working ones first, then newest first."""
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user_id)
+            .order_by(
+                ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc()
+            )
+        )
+    )
+
+
+def revoke_api_token(session: Session, token: ApiToken, *, actor_id: int | None) -> bool:
+    """Revoke ``token`` once: the next request with it is refused, on every worker.
+
+    One conditional UPDATE, so two revocations at once record one event; returns whether
+    this call revoked it (``False``: it already was).
+    """
+    now = utcnow()
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(token)
+        return False
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="api_token.revoke",
+        object_type="api_token",
+        object_id=token.id,
+        before={"revoked_at": None},
+        after={"revoked_at": now.isoformat(), "user": token.user.email, "label": token.label},
+    )
+    return True
+
+
+def disable_user(session: Session, user: User, *, actor_id: int | None) -> int | None:
+    """Disable ``user`` at once: every session and every API token of theirs stops working.
+
+    The session token rotates (old login and "remember me" cookies name a token that no
+    longer exists) and every live API token is revoked, so re-enabling the account later
+    would bring neither back. Returns how many tokens were revoked, or ``None`` when the
+    user was already disabled (nothing changes then).
+    """
+    now = utcnow()
+    result = session.execute(
+        update(User)
+        .where(User.id == user.id, User.is_enabled.is_(True))
+        .values(is_enabled=False, session_token=new_session_token())
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(user)
+        return None
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    count = int(revoked.rowcount)  # type: ignore[attr-defined]
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.disable",
+        object_type="user",
+        object_id=user.id,
+        before={"is_enabled": True},
+        after={"is_enabled": False, "email": user.email, "api_tokens_revoked": count},
+    )
+    return count
+
+
+def api_token_for(
+    session: Session, secret: str, *, record_use: bool = True, now: datetime | None = None
+) -> ApiToken | None:
     """The live API token ``secret`` of an enabled user, or ``None``.
+
+    Revoked and expired tokens, and the tokens of a disabled user, are refused; the row is
+    read on every call, so a revocation holds on every worker from its commit on.
 
     With ``record_use`` its last use is set on the loaded row when due (at most once a
     minute); web requests pass ``False`` and record it apart with
@@ -185,9 +300,11 @@ def api_token_for(session: Session, secret: str, *, record_use: bool = True) -> 
     # The lookup is by digest; compare again in constant time for good measure.
     if token is None or not hmac.compare_digest(token.digest, digest) or token.revoked_at:
         return None
+    now = now or utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
     if not token.user.is_enabled:
         return None
-    now = utcnow()
     if record_use and (
         token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION
     ):

@@ -93,7 +93,11 @@ def password() -> Response | str:
                 form.new_password.errors = [str(exc)]
             else:
                 login_user(user)
-                flash("Your password has been changed. Other sessions were signed out.", "info")
+                flash(
+                    "Your password has been changed. Other sessions were signed out; "
+                    "your API tokens keep working until you revoke them.",
+                    "info",
+                )
                 return redirect(_home_for(user))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/password.html", form=form), status  # type: ignore[return-value]

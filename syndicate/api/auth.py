@@ -92,7 +92,7 @@ def authenticate() -> Principal:
     session = db_session()
     now = utcnow()
     if token.startswith(API_TOKEN_PREFIX):
-        api_token = api_token_for(session, token, record_use=False)
+        api_token = api_token_for(session, token, record_use=False, now=now)
         if api_token is not None:
             if use_due(api_token.last_used_at, now):
                 token_id = api_token.id
@@ -107,7 +107,9 @@ def authenticate() -> Principal:
                 key_id = key.id
                 write_apart(lambda s: record_feed_key_use(s, key_id, now))
             return Principal(perms.FEED_KEY, perms.ROLE_PERMISSIONS[perms.FEED_KEY], feed_key=key)
-    raise _unauthorized("The credentials are not valid (unknown, revoked or disabled).", True)
+    raise _unauthorized(
+        "The credentials are not valid (unknown, revoked, expired or disabled).", True
+    )
 
 
 def current_principal() -> Principal:

@@ -31,6 +31,8 @@ AUDIT_VIEW = "audit:view"
 ARTICLE_KILL = "article:kill"
 NOTICE_VIEW = "notice:view"
 PICKUP_VIEW = "pickup:view"
+USER_VIEW = "user:view"
+USER_MANAGE = "user:manage"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -54,6 +56,8 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         ARTICLE_KILL,
         NOTICE_VIEW,
         PICKUP_VIEW,
+        USER_VIEW,
+        USER_MANAGE,
     }
 )
 

@@ -17,6 +17,7 @@ from syndicate.staff import (
     pickups,
     publishers,
     reauth,
+    users,
 )
 from syndicate.staff.blueprint import bp
 
@@ -36,4 +37,5 @@ __all__ = [
     "pickups",
     "publishers",
     "reauth",
+    "users",
 ]
