@@ -48,6 +48,20 @@ class RequestStatus(enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
+class MembershipStatus(enum.Enum):
+    """Whether an approved applicant's contact joins an existing publisher's portal.
+
+    Adding someone to a publisher that already exists needs that publisher's portal users
+    to confirm (or a staff override, audited with its reason); until then the contact has
+    no access and the licence stays suspended.
+    """
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    OVERRIDDEN = "overridden"
+
+
 class LicenseKind(enum.Enum):
     """Standard free syndication, or a custom deal with fee, territory and term."""
 
@@ -139,6 +153,13 @@ class LicenseRequest(Base, TimestampMixin):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     info_requested_at: Mapped[datetime | None] = mapped_column(default=None)
     info_request_note: Mapped[str] = mapped_column(Text, default="")
+    # The terms shown with the application, which submitting it accepts.
+    terms_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("terms_versions.id"), default=None
+    )
+    membership: Mapped[MembershipStatus | None] = mapped_column(
+        value_enum(MembershipStatus), default=None
+    )
 
     publisher: Mapped[Publisher | None] = relationship(lazy="joined")
     scope_article: Mapped[Any] = relationship("Article", lazy="joined")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from licenses.models import License, LicenseRequest
+from licenses.models import License, LicenseRequest, Publisher
 from syndicate.outbox.messages import queue_email
 
 
@@ -131,3 +131,95 @@ def more_information_requested(session: Session, site: SiteInfo, request: Licens
         ),
         payload={"request": request.id},
     )
+
+
+def member_confirmation_needed(
+    session: Session,
+    site: SiteInfo,
+    request: LicenseRequest,
+    publisher: Publisher,
+    member_emails: list[str],
+) -> None:
+    """Tell the applicant that the publisher must confirm them, and the publisher's portal
+    users that someone asks to join them."""
+    queue_email(
+        session,
+        topic="license_request.approved_pending_member",
+        to=request.contact_email,
+        subject=f"{site.name}: your licensing request",
+        body=(
+            f"Dear {request.contact_name},\n\n"
+            f"We have approved request #{request.id} for {publisher.name}, which already "
+            "works with us. Before you can use the partner portal, one of its existing portal "
+            "users must confirm that you belong to it; until then nothing changes for you.\n\n"
+            f"If you have questions, write to {site.licensing_email}.\n\n{site.name}\n"
+        ),
+        payload={"request": request.id, "publisher": publisher.id},
+    )
+    for email in member_emails:
+        queue_email(
+            session,
+            topic="publisher.member_requested",
+            to=email,
+            subject=f"{site.name}: please confirm a new member of {publisher.name}",
+            body=(
+                f"{request.contact_name} <{request.contact_email}> applied to republish our "
+                f"stories as {request.organization} ({request.website}), and we matched the "
+                f"application to {publisher.name}.\n\n"
+                "They get no access to your portal, feeds or keys unless one of you confirms "
+                f"them. Confirm or decline here: {site.url('/portal/members')}\n\n"
+                f"If you do not know them, decline, and tell us at {site.licensing_email}.\n\n"
+                f"{site.name}\n"
+            ),
+            payload={"request": request.id, "publisher": publisher.id},
+        )
+
+
+def member_confirmed(
+    session: Session,
+    site: SiteInfo,
+    request: LicenseRequest,
+    publisher: Publisher,
+    invitation_url: str | None,
+) -> None:
+    """Tell the contact that the publisher confirmed them, and how to sign in."""
+    access = (
+        f"Set your password and sign in to the partner portal here (the link works for "
+        f"7 days):\n{invitation_url}\n\n"
+        if invitation_url
+        else f"Sign in to the partner portal at {site.url('/login')}.\n\n"
+    )
+    queue_email(
+        session,
+        topic="publisher.member_confirmed",
+        to=request.contact_email,
+        subject=f"{site.name}: welcome to the {publisher.name} portal",
+        body=(
+            f"Dear {request.contact_name},\n\n"
+            f"{publisher.name} confirmed you as a member, so request #{request.id} now gives "
+            "you access to its partner portal.\n\n" + access + f"{site.name}\n"
+        ),
+        payload={"request": request.id, "publisher": publisher.id},
+    )
+
+
+def member_declined(
+    session: Session, site: SiteInfo, request: LicenseRequest, publisher: Publisher
+) -> None:
+    """Tell the contact (and the desk) that the publisher did not confirm them."""
+    for to in (request.contact_email, site.staff_email):
+        if not to:
+            continue
+        queue_email(
+            session,
+            topic="publisher.member_declined",
+            to=to,
+            subject=f"{site.name}: licensing request #{request.id}",
+            body=(
+                f"{publisher.name} did not confirm {request.contact_email} as a member, so "
+                f"request #{request.id} gives no access to its portal and the licence made "
+                "for it is revoked.\n\n"
+                f"Questions: {site.licensing_email}.\n\n{site.name}\n"
+            ),
+            payload={"request": request.id, "publisher": publisher.id},
+        )

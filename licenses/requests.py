@@ -15,22 +15,24 @@ from sqlalchemy.orm import Session
 from licenses import notifications
 from licenses.eligibility import OUTLET_TYPES, EligibilityPolicy, assess, domain_of
 from licenses.keys import create_feed_key
+from licenses.membership import PublisherChoice, add_contact, matching_publishers
 from licenses.models import (
     FeedKey,
     License,
     LicenseKind,
     LicenseRequest,
+    LicenseStatus,
+    MembershipStatus,
     Publisher,
     PublisherStatus,
     RequestStatus,
     ScopeKind,
 )
-from licenses.terms import current_terms
+from licenses.terms import current_terms, terms_of_application
 from syndicate import audit
 from syndicate.accounts.models import Role, User
-from syndicate.accounts.services import create_user
-from syndicate.content.models import Article, Section
-from syndicate.content.services import publicly_visible, slugify
+from syndicate.content.models import Article, Section, SyndicationPolicy
+from syndicate.content.services import is_public, publicly_visible, slugify
 from syndicate.orm import utcnow
 
 MAX_AUDIENCE = 10_000_000_000
@@ -168,13 +170,35 @@ def parse_scope(
         ):
             problems["scope.article"] = "Give the slug of one published story."
             return scope_kind, [], None
-        article_id = session.scalar(
-            select(Article.id).where(Article.slug == slug.strip(), publicly_visible(now))
+        story = session.scalar(
+            select(Article).where(Article.slug == slug.strip(), publicly_visible(now))
         )
-        if article_id is None:
+        if story is None:
             problems["scope.article"] = f"No published story with the slug “{slug.strip()}”."
-        return scope_kind, [], article_id
+            return scope_kind, [], None
+        refusal = offer_problem(story, now)
+        if refusal:
+            problems["scope.article"] = refusal
+        return scope_kind, [], story.id
     return scope_kind, [], None
+
+
+def offer_problem(article: Article | None, now: datetime) -> str | None:
+    """Why partners could receive nothing of this one story (``None``: they can).
+
+    A licence for a story marked "do not syndicate" (or no longer published) would deliver
+    nothing, so no request or approval may be for such a story alone.
+    """
+    if article is None:
+        return "The story asked for no longer exists."
+    if article.syndication is not SyndicationPolicy.SYNDICATE:
+        return (
+            f"“{article.headline}” is marked “do not syndicate”: it is not offered for "
+            "republication, and a licence for it would deliver nothing."
+        )
+    if not is_public(article, now):
+        return f"“{article.headline}” is not published, so partners cannot receive it."
+    return None
 
 
 def validate_request(
@@ -318,6 +342,7 @@ def submit_request(
         eligibility_reasons=assessment.reasons,
         submitted_by_id=submitted_by.id if submitted_by else None,
         publisher_id=submitted_by.publisher_id if submitted_by else None,
+        terms_version_id=current_terms(session).id,
     )
     session.add(request)
     session.flush()
@@ -334,7 +359,10 @@ def submit_request(
         },
     )
     notifications.request_received(session, site, request)
-    if policy.auto_approve and assessment.eligible:
+    # Automatic approval never places anyone in an existing publisher: a request that
+    # seems to come from one waits for staff. A partner's own request (made signed in,
+    # already linked to its publisher) grants no one new access and may go through.
+    if policy.auto_approve and assessment.eligible and not matching_publishers(session, request):
         approve_request(
             session,
             request.id,
@@ -378,34 +406,86 @@ def _claim(
     return request
 
 
-def _publisher_for(session: Session, request: LicenseRequest) -> Publisher:
-    publisher: Publisher | None = request.publisher
+@dataclass
+class _Placement:
+    """Where an approval puts the licence, decided before anything changes."""
+
+    publisher: Publisher | None  # None: a new publisher
+    membership: MembershipStatus | None = None
+    override_reason: str = ""
+
+
+def _placement(
+    session: Session, request: LicenseRequest, choice: PublisherChoice | None
+) -> _Placement:
+    """Check staff's choice of publisher against the request; raise :class:`RequestInvalid`
+    when a choice is missing (the request matches an existing partner) or wrong."""
+    if request.publisher is not None:
+        # Made by a signed-in partner for its own publisher: that is where it goes.
+        own = request.publisher
+        if choice is not None and choice.publisher_id != own.id:
+            message = f"This request came from the portal of {own.name} ({own.slug}); "
+            raise RequestInvalid({"publisher": message + "its licence goes to that publisher."})
+        return _Placement(request.publisher)
+    if choice is None:
+        matches = matching_publishers(session, request)
+        if matches:
+            names = ", ".join(f"{p.name} ({p.slug})" for p in matches)
+            raise RequestInvalid(
+                {
+                    "publisher": f"This request matches existing partner {names}. Choose: a new "
+                    "publisher, or add it to that partner (its portal users confirm the new "
+                    "member first)."
+                }
+            )
+        return _Placement(None)
+    if choice.publisher_id is None:
+        return _Placement(None)
+    publisher = session.get(Publisher, choice.publisher_id)
     if publisher is None:
-        publisher = session.scalar(
-            select(Publisher).where(Publisher.domain == request.domain).order_by(Publisher.id)
-        )
-    if publisher is None:
-        base = slugify(request.organization, max_length=70) or "publisher"
-        slug, n = base, 1
-        while session.scalar(select(func.count()).where(Publisher.slug == slug)):
-            n += 1
-            slug = f"{base}-{n}"
-        publisher = Publisher(
-            slug=slug,
-            name=request.organization,
-            website=request.website,
-            domain=request.domain,
-            outlet_type=request.outlet_type,
-            monthly_audience=request.monthly_audience,
-            contact_name=request.contact_name,
-            contact_email=request.contact_email,
-            status=PublisherStatus.ACTIVE,
-        )
-        session.add(publisher)
-    if publisher.status is PublisherStatus.APPLICANT:
-        publisher.status = PublisherStatus.ACTIVE
+        raise RequestInvalid({"publisher": "There is no such publisher."})
+    reason = choice.override_reason.strip()
+    if len(reason) > 2000:
+        raise RequestInvalid({"override_reason": "At most 2,000 characters."})
+    if reason:
+        return _Placement(publisher, MembershipStatus.OVERRIDDEN, reason)
+    return _Placement(publisher, MembershipStatus.PENDING)
+
+
+def _new_publisher(session: Session, request: LicenseRequest) -> Publisher:
+    """A new publisher made from the application (a unique slug from its name)."""
+    base = slugify(request.organization, max_length=70) or "publisher"
+    slug, n = base, 1
+    while session.scalar(select(func.count()).where(Publisher.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}"
+    publisher = Publisher(
+        slug=slug,
+        name=request.organization,
+        website=request.website,
+        domain=request.domain,
+        outlet_type=request.outlet_type,
+        monthly_audience=request.monthly_audience,
+        contact_name=request.contact_name,
+        contact_email=request.contact_email,
+        status=PublisherStatus.ACTIVE,
+    )
+    session.add(publisher)
     session.flush()
     return publisher
+
+
+def _scope_granted(
+    request: LicenseRequest, choice: LicenceChoice
+) -> tuple[ScopeKind, list[str], int | None]:
+    """The scope asked for, unless staff chose another (which replaces it as a whole)."""
+    if choice.scope_kind is not None:
+        return choice.scope_kind, list(choice.scope_sections or []), choice.scope_article_id
+    return request.scope_kind, list(request.scope_sections or []), request.scope_article_id
+
+
+def _scope_snapshot(kind: ScopeKind, sections: list[str], article_id: int | None) -> dict[str, Any]:
+    return {"scope": kind.value, "sections": sections, "article": article_id}
 
 
 def approve_request(
@@ -414,6 +494,7 @@ def approve_request(
     *,
     actor_id: int | None,
     choice: LicenceChoice | None = None,
+    publisher_choice: PublisherChoice | None = None,
     site: notifications.SiteInfo,
     invite: Callable[[User], str] | None = None,
     issue_key: bool = True,
@@ -421,24 +502,40 @@ def approve_request(
 ) -> Approval:
     """Approve a submitted request once: publisher, licence, first feed key, invitation.
 
-    A second approval (even a concurrent one) raises :class:`DecisionConflict`.
+    A request that matches an existing partner needs ``publisher_choice``; adding it to an
+    existing publisher leaves the contact waiting for that publisher's confirmation (see
+    :mod:`licenses.membership`), and issues no feed key. A scope that covers nothing a
+    partner can receive is refused. A second approval (even a concurrent one) raises
+    :class:`DecisionConflict`.
     """
     now = now or utcnow()
     choice = choice or LicenceChoice()
     choice.validate()
+    found = session.get(LicenseRequest, request_id)
+    if found is None:
+        raise RequestNotFound(request_id)
+    if found.status is not RequestStatus.SUBMITTED:
+        raise DecisionConflict(f"Request #{request_id} is already {found.status.value}.")
+    placement = _placement(session, found, publisher_choice)
+    scope_kind, scope_sections, scope_article_id = _scope_granted(found, choice)
+    if scope_kind is ScopeKind.ARTICLE:
+        article = session.get(Article, scope_article_id) if scope_article_id else None
+        refusal = offer_problem(article, now)
+        if refusal:
+            raise RequestInvalid({"scope": refusal})
     request = _claim(session, request_id, RequestStatus.APPROVED, actor_id, choice.note, now)
-    publisher = _publisher_for(session, request)
+    created = placement.publisher is None
+    publisher = placement.publisher or _new_publisher(session, request)
+    if placement.membership is None and publisher.status is PublisherStatus.APPLICANT:
+        publisher.status = PublisherStatus.ACTIVE
     request.publisher = publisher
-    terms = current_terms(session)
-    # A scope chosen by staff replaces the one asked for as a whole.
-    if choice.scope_kind is not None:
-        scope_kind = choice.scope_kind
-        scope_sections = choice.scope_sections or []
-        scope_article_id = choice.scope_article_id
-    else:
-        scope_kind = request.scope_kind
-        scope_sections = request.scope_sections
-        scope_article_id = request.scope_article_id
+    request.membership = placement.membership
+    pending = placement.membership is MembershipStatus.PENDING
+    terms, accepted_at = terms_of_application(session, request)
+    if placement.membership is not None:
+        # The applicant is not (yet) one of this publisher's users: its acceptance of the
+        # terms does not bind the publisher, whose users accept them in the portal.
+        accepted_at = None
     licence = License(
         publisher=publisher,
         request=request,
@@ -451,44 +548,67 @@ def approve_request(
         territory=choice.territory.strip(),
         term_note=choice.term_note.strip(),
         terms=terms,
+        accepted_at=accepted_at,
+        accepted_by_id=request.submitted_by_id if accepted_at else None,
         starts_at=choice.starts_at or now,
         ends_at=choice.ends_at,
         embargo_entitled=choice.embargo_entitled,
+        # Held until the publisher confirms the new member; a decline revokes it.
+        status=LicenseStatus.SUSPENDED if pending else LicenseStatus.ACTIVE,
+        status_reason=(
+            f"Waiting for {publisher.name} to confirm {request.contact_email} as a member."
+            if pending
+            else ""
+        ),
     )
     session.add(licence)
     session.flush()
     key, secret = (None, None)
-    if issue_key:
+    # An existing publisher manages its own keys: a key minted here could reach the
+    # applicant, who is not (yet) one of its users.
+    if issue_key and placement.membership is None:
         key, secret = create_feed_key(session, publisher, label="First key", actor_id=actor_id)
-    invited = session.scalar(select(User).where(User.email == request.contact_email))
-    invitation_url = None
-    if invited is None:
-        invited = create_user(
-            session,
-            email=request.contact_email,
-            role=Role.PARTNER,
-            name=request.contact_name,
-            publisher_slug=publisher.slug,
-            actor_id=actor_id,
+    invited, invitation_url = (None, None)
+    if not pending:
+        invited, invitation_url = add_contact(
+            session, request, publisher, actor_id=actor_id, invite=invite
         )
-        invitation_url = invite(invited) if invite else None
-    elif invited.publisher_id != publisher.id:
-        invited = None  # an existing account elsewhere is not moved silently
+    asked = _scope_snapshot(
+        request.scope_kind, list(request.scope_sections or []), request.scope_article_id
+    )
+    granted = _scope_snapshot(scope_kind, scope_sections, scope_article_id)
     audit.record(
         session,
         actor_id=actor_id,
         action="license_request.approve",
         object_type="license_request",
         object_id=request.id,
-        before={"status": "submitted"},
+        before={"status": "submitted", **asked},
         after={
             "status": "approved",
             "license": licence.id,
             "publisher": publisher.slug,
+            "new_publisher": created,
+            "membership": placement.membership.value if placement.membership else None,
             "kind": licence.kind.value,
             "note": choice.note,
+            **granted,
         },
     )
+    if placement.membership is MembershipStatus.OVERRIDDEN:
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="publisher.member_override",
+            object_type="publisher",
+            object_id=publisher.id,
+            after={
+                "request": request.id,
+                "contact": request.contact_email,
+                "user": invited.id if invited is not None else None,
+                "reason": placement.override_reason,
+            },
+        )
     audit.record(
         session,
         actor_id=actor_id,
@@ -500,10 +620,21 @@ def approve_request(
             "publisher": publisher.slug,
             "kind": licence.kind.value,
             "scope": licence.scope_kind.value,
+            "status": licence.status.value,
             "terms": terms.version,
         },
     )
-    notifications.request_approved(session, site, request, licence, invitation_url)
+    if pending:
+        members = session.scalars(
+            select(User.email).where(
+                User.publisher_id == publisher.id,
+                User.role == Role.PARTNER,
+                User.is_enabled.is_(True),
+            )
+        ).all()
+        notifications.member_confirmation_needed(session, site, request, publisher, list(members))
+    else:
+        notifications.request_approved(session, site, request, licence, invitation_url)
     return Approval(request, licence, publisher, key, secret, invited)
 
 

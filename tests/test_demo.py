@@ -367,5 +367,10 @@ def test_demo_partners_hold_licences_and_a_request_waits(
     waiting = session.scalars(
         select(LicenseRequest).where(LicenseRequest.status == RequestStatus.SUBMITTED)
     ).all()
-    assert [r.organization for r in waiting] == ["The Cinder Falls Ledger"]
-    assert not waiting[0].eligible
+    by_name = {r.organization: r for r in waiting}
+    assert sorted(by_name) == ["Harlow Bend Courier Digital", "The Cinder Falls Ledger"]
+    assert not by_name["The Cinder Falls Ledger"].eligible
+    # The application from the Courier's domain waits for staff, attached to no one.
+    matching = by_name["Harlow Bend Courier Digital"]
+    assert matching.publisher_id is None
+    assert matching.license is None

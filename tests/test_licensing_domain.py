@@ -27,6 +27,7 @@ from licenses.licences import (
     revoke_licence,
     suspend_licence,
 )
+from licenses.membership import PublisherChoice
 from licenses.models import (
     FeedKey,
     License,
@@ -198,15 +199,32 @@ def test_approve_once_creates_everything(session) -> None:
     } <= actions
 
 
-def test_second_request_from_same_domain_links_the_publisher(session) -> None:
+def test_second_request_from_same_domain_waits_for_an_explicit_publisher(session) -> None:
     first = submit_request(session, application(), policy=POLICY, site=SITE)
-    approve_request(session, first.id, actor_id=None, site=SITE)
+    existing = approve_request(session, first.id, actor_id=None, site=SITE).publisher
     second = submit_request(
         session, application(contact_email="other@harborgazette.example"), policy=POLICY, site=SITE
     )
-    approval = approve_request(session, second.id, actor_id=None, site=SITE)
+    with pytest.raises(RequestInvalid) as info:
+        approve_request(session, second.id, actor_id=None, site=SITE)
+    assert existing.slug in info.value.fields["publisher"]
+    assert session.get(LicenseRequest, second.id).status is RequestStatus.SUBMITTED
+    approval = approve_request(
+        session,
+        second.id,
+        actor_id=None,
+        site=SITE,
+        publisher_choice=PublisherChoice(publisher_id=existing.id),
+    )
     assert session.scalar(select(func.count()).select_from(Publisher)) == 1
     assert len(approval.publisher.licenses) == 2
+    # Separate licences: the new one does not change the first one's scope.
+    assert [lic.status for lic in approval.publisher.licenses] == [
+        LicenseStatus.ACTIVE,
+        LicenseStatus.SUSPENDED,
+    ]
+    assert approval.feed_key is None
+    assert approval.invited_user is None
 
 
 def test_custom_licence_choices_are_checked(session) -> None:

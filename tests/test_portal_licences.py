@@ -83,7 +83,7 @@ def test_terms_page_and_acceptance_is_recorded_and_audited(client, session, part
     assert "Syndication terms 2027" in page
     assert "Version 2027-1" in page
     assert "1. Credit &lt;b&gt;us&lt;/b&gt;." in page
-    assert "Accept these terms" in page
+    assert "Record acceptance" in page
 
     assert client.post(f"{path}/accept").status_code == 400  # no CSRF token
     session.expire_all()
@@ -105,7 +105,7 @@ def test_terms_page_and_acceptance_is_recorded_and_audited(client, session, part
     assert event.after["terms"] == "2027-1"
 
     page = client.get(path).get_data(as_text=True)
-    assert "Accept these terms" not in page
+    assert "Record acceptance" not in page
     assert f"by {partner.email}" in page
 
     again = client.post(f"{path}/accept", data={"csrf_token": token})

@@ -244,7 +244,14 @@ def test_republish_page_explains_the_terms_and_how_to_apply(
     assert response.status_code == 200
     html = text(response)
     assert app.config["SITE_LICENSING_EMAIL"] in html
-    for words in ("style", "length", "attribution line", "Link back", "photos", "eligible"):
+    for words in (
+        "style",
+        "length",
+        "attribution line",
+        "link to the original",
+        "photos",
+        "eligible",
+    ):
         assert words.lower() in html.lower()
     asked = text(client.get(f"/republish?article={story.slug}"))
     assert "A story to republish" in asked

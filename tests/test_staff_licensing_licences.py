@@ -74,7 +74,7 @@ def test_licence_page_shows_terms_dates_and_keys(client: FlaskClient, session: S
         "300.00 GBP",
         "Island counties",
         licence.terms.version,
-        "Not yet accepted",
+        "No acceptance by the partner on record",
         "Yes, before release",
         key.prefix,
         "Newsroom CMS",

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from licenses.models import LicenseKind, LicenseRequest, RequestStatus
+from licenses.membership import PublisherChoice, matching_publishers
+from licenses.models import LicenseKind, LicenseRequest, Publisher, RequestStatus
 from licenses.requests import (
     LicenceChoice,
     approve_request,
@@ -65,8 +67,11 @@ APPROVAL_FIELDS = frozenset(
         "starts_at",
         "ends_at",
         "note",
+        "publisher",
+        "membership_override_reason",
     }
 )
+NEW_PUBLISHER = "new"
 
 
 def _created(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -116,7 +121,12 @@ def list_license_requests() -> dict[str, Any]:
         .limit(page.per_page)
         .offset(page.offset)
     ).all()
-    return page_envelope([serializers.license_request(r) for r in rows], page, total)
+    return page_envelope([_for_staff(session, r) for r in rows], page, total)
+
+
+def _for_staff(session: Session, request: LicenseRequest) -> dict[str, Any]:
+    """A request as staff see it: with the existing partners it seems to come from."""
+    return serializers.license_request(request, matches=matching_publishers(session, request))
 
 
 def _visible_request(request_id: int) -> LicenseRequest:
@@ -131,12 +141,36 @@ def _visible_request(request_id: int) -> LicenseRequest:
 @perms.requires(perms.LICENSE_REQUEST_READ)
 def get_license_request(request_id: int) -> dict[str, Any]:
     """One request: staff any, a partner only its publisher's."""
-    return serializers.license_request(_visible_request(request_id))
+    found = _visible_request(request_id)
+    if current_principal().can(perms.LICENSE_REQUEST_READ_ANY):
+        return _for_staff(db_session(), found)
+    return serializers.license_request(found)
 
 
-def _choice(body: dict[str, Any]) -> LicenceChoice:
-    refuse_unknown(body, APPROVAL_FIELDS)
-    problems: dict[str, str] = {}
+def _publisher_choice(body: dict[str, Any], problems: dict[str, str]) -> PublisherChoice | None:
+    """``publisher``: "new", or the slug of an existing publisher (whose portal users then
+    confirm the contact, unless ``membership_override_reason`` overrides that)."""
+    reason = text_field(body, "membership_override_reason", problems, limit=2000)
+    raw = body.get("publisher")
+    if raw is None:
+        if reason:
+            problems["membership_override_reason"] = "Name the publisher to add the contact to."
+        return None
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 80 or not raw.isprintable():
+        problems["publisher"] = 'Give "new" or the slug of an existing publisher.'
+        return None
+    if raw.strip() == NEW_PUBLISHER:
+        if reason:
+            problems["membership_override_reason"] = "Only for an existing publisher."
+        return PublisherChoice(publisher_id=None)
+    publisher_id = db_session().scalar(select(Publisher.id).where(Publisher.slug == raw.strip()))
+    if publisher_id is None:
+        problems["publisher"] = f"No publisher with the slug “{raw.strip()}”."
+        return None
+    return PublisherChoice(publisher_id=publisher_id, override_reason=reason)
+
+
+def _choice(body: dict[str, Any], problems: dict[str, str]) -> LicenceChoice:
     kind = LicenseKind.STANDARD
     raw_kind = body.get("kind", "standard")
     try:
@@ -155,7 +189,8 @@ def _choice(body: dict[str, Any]) -> LicenceChoice:
         if fee is not None and abs(fee) >= 10**10:
             problems["fee_amount"] = "The fee is too large."
     scope: dict[str, Any] = {}
-    if "scope" in body:
+    # A null scope is no choice: it keeps the scope asked for, never widens it to "all".
+    if body.get("scope") is not None:
         # Staff may grant another scope than the one asked for.
         scope_kind, sections, article_id = parse_scope(
             db_session(), body["scope"], problems, utcnow()
@@ -177,8 +212,6 @@ def _choice(body: dict[str, Any]) -> LicenceChoice:
         ends_at=parse_time(body.get("ends_at"), "ends_at", problems),
         note=text_field(body, "note", problems, limit=2000),
     )
-    if problems:
-        raise invalid(problems)
     return choice
 
 
@@ -186,12 +219,19 @@ def _choice(body: dict[str, Any]) -> LicenceChoice:
 @perms.requires(perms.LICENSE_REQUEST_DECIDE)
 def approve_license_request(request_id: int) -> tuple[dict[str, Any], int]:
     """Approve once: the licence, the publisher and its first feed key (shown this once)."""
-    choice = _choice(json_body())
+    body = json_body()
+    refuse_unknown(body, APPROVAL_FIELDS)
+    problems: dict[str, str] = {}
+    choice = _choice(body, problems)
+    placement = _publisher_choice(body, problems)
+    if problems:
+        raise invalid(problems)
     approval = approve_request(
         db_session(),
         request_id,
         actor_id=current_principal().actor_id,
         choice=choice,
+        publisher_choice=placement,
         site=site_info(),
         invite=invitation_link,
     )

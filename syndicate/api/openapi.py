@@ -257,6 +257,24 @@ def schemas() -> dict[str, Any]:
                 "intended_use": TEXT,
                 "message": TEXT,
                 "publisher": NULLABLE_TEXT,
+                "membership": {
+                    "enum": ["pending", "confirmed", "declined", "overridden", None],
+                    "description": "Set when the request went to an existing publisher: "
+                    "whether its portal users confirmed the contact as a member (`pending` "
+                    "until then: the contact has no access and the licence is suspended), or "
+                    "staff overrode that.",
+                },
+                "matching_publishers": {
+                    "type": "array",
+                    "description": "Staff only: existing publishers the request seems to "
+                    "come from (same or related domain, or the same name). Approving such a "
+                    "request needs an explicit `publisher`.",
+                    "items": {
+                        "type": "object",
+                        "required": ["slug", "name"],
+                        "properties": {"slug": TEXT, "name": TEXT},
+                    },
+                },
                 "license_id": {"type": ["integer", "null"]},
                 "decided_at": TIME,
                 "decision_reason": TEXT,
@@ -266,8 +284,12 @@ def schemas() -> dict[str, Any]:
         "ApprovalInput": {
             "type": "object",
             "additionalProperties": False,
-            "description": "Every field is optional: an empty body grants the standard licence "
-            "for the scope asked; `scope` grants another one instead.",
+            "description": "Every field is optional for a request that matches no existing "
+            "publisher: an empty body grants the standard licence for the scope asked to a new "
+            "publisher; `scope` grants another one instead. A request that matches an existing "
+            "publisher (see `matching_publishers`) needs `publisher`. A scope that covers "
+            "nothing partners may receive (one story marked `do_not_syndicate`, or no longer "
+            "published) is refused with 422.",
             "properties": {
                 "kind": {"enum": ["standard", "custom"], "default": "standard"},
                 "scope": ref("Scope"),
@@ -279,6 +301,21 @@ def schemas() -> dict[str, Any]:
                 "starts_at": {"type": "string", "format": "date-time"},
                 "ends_at": {"type": "string", "format": "date-time"},
                 "note": {"type": "string", "maxLength": 2000},
+                "publisher": {
+                    "type": "string",
+                    "maxLength": 80,
+                    "description": "`new` creates a new publisher; the slug of an existing "
+                    "publisher adds the licence to it, held (suspended) until one of its "
+                    "portal users confirms the applicant's contact as a member; no feed key "
+                    "is issued then. Required when the request matches an existing publisher.",
+                },
+                "membership_override_reason": {
+                    "type": "string",
+                    "maxLength": 2000,
+                    "description": "With an existing `publisher`: add the contact at once, "
+                    "without the publisher's confirmation (a staff override, audited with "
+                    "this reason).",
+                },
             },
         },
         "Approval": {
@@ -327,6 +364,12 @@ def schemas() -> dict[str, Any]:
                 "territory": TEXT,
                 "term_note": TEXT,
                 "terms_version": TEXT,
+                "terms_accepted_at": {
+                    **TIME,
+                    "description": "When the terms were accepted: the moment of the "
+                    "application for a licence granted on one (submitting a request accepts "
+                    "the terms shown with it), or null when no acceptance is on record.",
+                },
                 "embargo_entitled": {"type": "boolean"},
                 "starts_at": TIME,
                 "ends_at": TIME,
@@ -573,7 +616,9 @@ def _paths() -> dict[str, Any]:
                 responses=created,
                 description="Open to anyone (rate-limited). The request is assessed against "
                 "the eligibility policy at once. With a partner's API token the request is "
-                "linked to its publisher.",
+                "linked to its publisher. Submitting a request accepts the current standard "
+                "terms (shown at /republish) on behalf of the organisation: a licence granted "
+                "on it is bound to that version, accepted at the moment of the request.",
             ),
             "get": op(
                 "List licensing requests",
@@ -614,13 +659,19 @@ def _paths() -> dict[str, Any]:
                 tag="License requests",
                 parameters=request_id,
                 body=ref("ApprovalInput"),
-                description="Approves once: creates or links the publisher, invites the "
-                "contact, creates the licence and the publisher's first feed key (its secret "
-                "is in `feed_key`, shown only here). A second approval gets 409.",
+                description="Approves once: creates the publisher (or adds the licence to the "
+                "existing one chosen in `publisher`), invites the contact, creates the licence "
+                "and a new publisher's first feed key (its secret is in `feed_key`, shown only "
+                "here). An existing publisher gets no key, and its portal users confirm the "
+                "contact before the contact gets access and the licence comes into force. A "
+                "second approval gets 409; a missing `publisher` choice for a request that "
+                "matches an existing publisher, or a scope that covers nothing partners may "
+                "receive, gets 422.",
                 responses={
                     "201": _ok("Approved.", ref("Approval")),
                     "404": _error("NotFound"),
                     "409": _error("Conflict"),
+                    "422": _error("Invalid"),
                 },
             ),
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask import current_app, url_for
 from licenses.models import FeedKey, License, LicenseRequest, Publisher
 from syndicate.api.jsonio import iso
 from syndicate.content.models import Article, ArticleImage, Image
+from syndicate.content.services import shown_modified
 
 
 def absolute(path: str) -> str:
@@ -44,9 +46,12 @@ def _scope(item: LicenseRequest | License) -> dict[str, Any]:
     return scope
 
 
-def license_request(req: LicenseRequest) -> dict[str, Any]:
-    """A licensing request with its eligibility assessment and decision."""
-    return {
+def license_request(
+    req: LicenseRequest, *, matches: Sequence[Publisher] | None = None
+) -> dict[str, Any]:
+    """A licensing request with its eligibility assessment and decision; for staff, with
+    ``matches``: the existing partners it seems to come from."""
+    data: dict[str, Any] = {
         "id": req.id,
         "status": req.status.value,
         "eligibility": {"eligible": req.eligible, "reasons": list(req.eligibility_reasons)},
@@ -60,11 +65,15 @@ def license_request(req: LicenseRequest) -> dict[str, Any]:
         "intended_use": req.intended_use,
         "message": req.message,
         "publisher": req.publisher.slug if req.publisher is not None else None,
+        "membership": req.membership.value if req.membership is not None else None,
         "license_id": req.license.id if req.license is not None else None,
         "decided_at": iso(req.decided_at),
         "decision_reason": req.decision_reason,
         "created_at": iso(req.created_at),
     }
+    if matches is not None:
+        data["matching_publishers"] = [{"slug": p.slug, "name": p.name} for p in matches]
+    return data
 
 
 def licence(lic: License) -> dict[str, Any]:
@@ -82,6 +91,7 @@ def licence(lic: License) -> dict[str, Any]:
         "territory": lic.territory,
         "term_note": lic.term_note,
         "terms_version": lic.terms.version,
+        "terms_accepted_at": iso(lic.accepted_at),
         "embargo_entitled": lic.embargo_entitled,
         "starts_at": iso(lic.starts_at),
         "ends_at": iso(lic.ends_at),
@@ -158,7 +168,11 @@ def article(art: Article, now: datetime, *, staff: bool) -> dict[str, Any]:
         "tags": [{"slug": t.slug, "name": t.name} for t in art.tags],
         "status": art.status.value,
         "released_at": iso(art.released_at),
-        "updated_at": iso(art.content_updated_at or art.released_at or art.updated_at),
+        "updated_at": iso(
+            shown_modified(art.released_at, (art.content_updated_at,), now)
+            if art.released_at is not None
+            else art.content_updated_at or art.updated_at
+        ),
         "revision": art.revision,
         "embargoed_until": iso(art.released_at) if is_embargoed(art, now) else None,
         "body_html": art.body_html,

@@ -868,3 +868,17 @@ PENDING_REQUEST: dict[str, object] = {
     "intended_use": "Weekly health page on our website, with a link back to every story.",
     "message": "We are a two-person newsroom covering the upper valley.",
 }
+
+# An application from an address of an existing partner's domain: staff see the match and
+# must choose where a licence would go; it never joins the partner by itself.
+MATCHING_REQUEST: dict[str, object] = {
+    "organization": "Harlow Bend Courier Digital",
+    "website": "https://harlowbendcourier.example/digital",
+    "contact_name": "Rory Quill",
+    "contact_email": "rory.quill@harlowbendcourier.example",
+    "outlet_type": "online",
+    "monthly_audience": 52_000,
+    "scope": {"kind": "all"},
+    "intended_use": "Our new digital edition, with every story you syndicate.",
+    "message": "We are the Courier's new digital team.",
+}

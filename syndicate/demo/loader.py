@@ -47,6 +47,7 @@ from syndicate.demo.content import (
     AUTHORS,
     EDITOR,
     IMAGES,
+    MATCHING_REQUEST,
     PENDING_REQUEST,
     PUBLISHERS,
     SECTIONS,
@@ -328,19 +329,21 @@ class _Loader:
         self.created["licences"] += 1
 
     def ensure_pending_request(self) -> None:
-        """Leave one application waiting in the staff queue."""
-        email = str(PENDING_REQUEST["contact_email"])
-        if self.session.scalar(
-            select(LicenseRequest.id).where(LicenseRequest.contact_email == email)
-        ):
-            return
-        submit_request(
-            self.session,
-            PENDING_REQUEST,
-            policy=EligibilityPolicy.from_config(self.config),
-            site=self._site(),
-        )
-        self.created["requests"] += 1
+        """Leave applications waiting in the staff queue: one from a small outlet, one that
+        matches an existing partner."""
+        for data in (PENDING_REQUEST, MATCHING_REQUEST):
+            email = str(data["contact_email"])
+            if self.session.scalar(
+                select(LicenseRequest.id).where(LicenseRequest.contact_email == email)
+            ):
+                continue
+            submit_request(
+                self.session,
+                data,
+                policy=EligibilityPolicy.from_config(self.config),
+                site=self._site(),
+            )
+            self.created["requests"] += 1
 
     def summary(self, base_url: str, site_name: str) -> list[str]:
         lines: list[str] = []
@@ -420,7 +423,7 @@ def load_demo(
     steps += [(f"Picture: {i.key}", partial(loader.ensure_image, i)) for i in IMAGES]
     steps += [(f"Story: {a.slug}", partial(loader.ensure_article, a)) for a in ARTICLES]
     steps += [(f"Licence: {p.name}", partial(loader.ensure_licence, p)) for p in PUBLISHERS]
-    steps.append(("A request awaiting a decision", loader.ensure_pending_request))
+    steps.append(("Requests awaiting a decision", loader.ensure_pending_request))
     report = progress or (lambda _step, _total, _label: None)
     report(0, len(steps), "Checking what is already loaded")
     for number, (label, step) in enumerate(steps, start=1):

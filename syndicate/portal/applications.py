@@ -15,6 +15,7 @@ from licenses.requests import (
     validate_request,
     withdraw_request,
 )
+from licenses.terms import terms_on_offer
 from syndicate.accounts.views import invitation_link
 from syndicate.content.models import Article, Section
 from syndicate.content.services import publicly_visible
@@ -64,7 +65,8 @@ def _form_page(form: LicenceRequestForm, status: int) -> tuple[str, int]:
     story = None
     if form.scope_kind.data == ScopeKind.ARTICLE.value:
         story = _story(article_slug(form.article.data or ""))
-    return render_template("portal/request_form.html", form=form, story=story), status
+    terms = terms_on_offer(db_session())
+    return render_template("portal/request_form.html", form=form, story=story, terms=terms), status
 
 
 @bp.route("/requests/new")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from licenses.eligibility import OUTLET_TYPES
 from licenses.models import FeedKey
+from licenses.terms import terms_paragraphs
 from syndicate.content.models import Section
 from syndicate.web.db import db_session
 
@@ -56,19 +57,6 @@ def key_state(key: FeedKey) -> str:
 def outlet_label(value: str) -> str:
     """The readable name of an outlet type."""
     return OUTLET_TYPES.get(value, value or "—")
-
-
-def terms_paragraphs(body: str) -> list[str]:
-    """Terms text as paragraphs: an indented line continues the one before it."""
-    paragraphs: list[str] = []
-    for line in body.splitlines():
-        if not line.strip():
-            continue
-        if line[:1].isspace() and paragraphs:
-            paragraphs[-1] += " " + line.strip()
-        else:
-            paragraphs.append(line.strip())
-    return paragraphs
 
 
 def template_helpers() -> dict[str, Any]:

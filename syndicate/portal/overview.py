@@ -6,6 +6,7 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from licenses.licences import active_licences
+from licenses.membership import pending_members
 from licenses.models import FeedKey, LicenseRequest, RequestStatus
 from syndicate.orm import utcnow
 from syndicate.portal.blueprint import bp, current_publisher
@@ -32,6 +33,7 @@ def home() -> str:
     )
     return render_template(
         "portal/home.html",
+        pending_members=len(pending_members(session, publisher.id)),
         licences=active_licences(session, publisher.id, utcnow()),
         live_keys=live_keys or 0,
         open_requests=open_requests or 0,

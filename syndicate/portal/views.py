@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from syndicate.portal import applications, keys, licences, notices, overview, pickups, webhooks
+from syndicate.portal import (
+    applications,
+    keys,
+    licences,
+    members,
+    notices,
+    overview,
+    pickups,
+    tokens,
+    webhooks,
+)
 from syndicate.portal.blueprint import bp
 from syndicate.portal.display import template_helpers
 
@@ -19,8 +29,10 @@ __all__ = [
     "bp",
     "keys",
     "licences",
+    "members",
     "notices",
     "overview",
     "pickups",
+    "tokens",
     "webhooks",
 ]

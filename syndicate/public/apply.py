@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from licenses.models import LicenseRequest
-from licenses.requests import RequestInvalid, submit_request
+from licenses.requests import RequestInvalid, offer_problem, submit_request
+from licenses.terms import terms_on_offer
 from syndicate.accounts.current import signed_in_user
 from syndicate.accounts.models import Role
 from syndicate.accounts.views import invitation_link
@@ -78,6 +79,7 @@ def _page(form: ApplicationForm, status: int) -> Response:
         form=form,
         story=story,
         licensing_email=current_app.config["SITE_LICENSING_EMAIL"],
+        terms=terms_on_offer(db_session()),
     )
     response = make_response(html, status)
     # The page carries a CSRF token tied to this visitor's session: never share it.
@@ -90,7 +92,9 @@ def apply() -> Response:
     """The application form; ``?article=<slug>`` asks for that one story."""
     form = _form()
     slug = request.args.get("article", "").strip()[:300]
-    if slug and _story(slug) is not None:
+    story = _story(slug)
+    # A story not offered for republication is never suggested; asking for it is refused.
+    if story is not None and offer_problem(story, utcnow()) is None:
         form.scope_kind.data = "article"
         form.article.data = slug
     return _page(form, 200)

@@ -12,9 +12,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from werkzeug.wrappers import Response as BaseResponse
 
 from feeds.public import ATOM_MEDIA_TYPE, RSS_MEDIA_TYPE, atom_bytes, rss_bytes
+from licenses.requests import offer_problem
+from licenses.terms import terms_on_offer, terms_paragraphs
 from syndicate.comments.services import comments_open, public_thread
 from syndicate.content.models import Article, ArticleStatus
-from syndicate.content.services import is_public
+from syndicate.content.services import is_public, was_public
 from syndicate.orm import utcnow
 from syndicate.pagination import Page
 from syndicate.public import figures, queries
@@ -100,7 +102,7 @@ def article(slug: str) -> BaseResponse:
     story = queries.article_by_slug(db_session(), slug)
     if story is None:
         abort(404, description=NO_STORY)
-    if story.status is ArticleStatus.KILLED and story.first_published_at is not None:
+    if story.status is ArticleStatus.KILLED and was_public(story):
         html = render_template("public/withdrawn.html", article=story)
         return Response(html, status=410, mimetype="text/html")
     if not is_public(story, now):
@@ -112,11 +114,13 @@ def article(slug: str) -> BaseResponse:
         article=story,
         figures=figs,
         slots=interleave(split_blocks(story.body_html), figs.inline),
-        updated=article_updated(story),
+        updated=article_updated(story, now),
         canonical=absolute(config["SITE_BASE_URL"], "public.article", slug=story.slug),
         attribution=config["SITE_ATTRIBUTION"].format(
             licensing_email=config["SITE_LICENSING_EMAIL"]
         ),
+        republishable=offer_problem(story, now) is None,
+        licensing_email=config["SITE_LICENSING_EMAIL"],
         thread=public_thread(db_session(), story.id),
         comments_open=comments_open(story, now, int(config["COMMENTS_CLOSE_AFTER_DAYS"])),
     )
@@ -152,18 +156,23 @@ def search() -> BaseResponse:
 def republish() -> BaseResponse:
     """The standard free syndication terms, and how to apply."""
     slug = request.args.get("article", "")
-    story = queries.public_article(db_session(), slug, utcnow()) if slug else None
+    now = utcnow()
+    story = queries.public_article(db_session(), slug, now) if slug else None
     return _public(
         "public/republish.html",
         article=story,
+        article_refusal=offer_problem(story, now) if story is not None else None,
         licensing_email=current_app.config["SITE_LICENSING_EMAIL"],
+        terms=terms_on_offer(db_session()),
+        terms_paragraphs=terms_paragraphs,
     )
 
 
 def _feed(endpoint: str, render: Any, media_type: str) -> BaseResponse:
     config = current_app.config
-    articles = queries.latest_public(db_session(), utcnow(), FEED_SIZE)
-    items = [article_item(a, config["SITE_BASE_URL"]) for a in articles]
+    now = utcnow()
+    articles = queries.latest_public(db_session(), now, FEED_SIZE)
+    items = [article_item(a, config["SITE_BASE_URL"], now) for a in articles]
     meta = feed_meta(config, items, endpoint=endpoint)
     return feed_response(
         render(meta, items), media_type, meta.updated, int(config["SITE_CACHE_MAX_AGE"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -20,13 +21,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from licenses.models import LicenseKind, LicenseRequest, RequestStatus, ScopeKind
+from licenses.membership import PublisherChoice, matching_publishers
+from licenses.models import LicenseKind, LicenseRequest, Publisher, RequestStatus, ScopeKind
 from licenses.queries import RequestFilters, earlier_requests, request_queue
 from licenses.requests import (
     DecisionConflict,
     LicenceChoice,
     RequestInvalid,
     approve_request,
+    offer_problem,
     parse_fee,
     parse_scope,
     reject_request,
@@ -61,6 +64,7 @@ APPROVAL_FIELDS = {
     "scope.sections": "sections",
     "scope.article": "article",
 }
+NEW_PUBLISHER = "new"
 
 
 def _actor_id() -> int:
@@ -140,6 +144,8 @@ def render_request(
     html = render_template(
         "staff/licensing/request.html",
         req=found,
+        matches=_matches(found),
+        offer_warning=_offer_warning(found),
         earlier=earlier_requests(session, found),
         decider=_decider(found),
         reject_form=reject_form or RejectForm(formdata=None),
@@ -154,6 +160,21 @@ def render_request(
 def license_request_detail(request_id: int) -> Page:
     """One request: every field, the eligibility reasons, history and the decision."""
     return render_request(_load(request_id))
+
+
+def _matches(found: LicenseRequest) -> Sequence[Publisher]:
+    """Existing partners a waiting request seems to come from."""
+    if found.status is not RequestStatus.SUBMITTED:
+        return []
+    return matching_publishers(db_session(), found)
+
+
+def _offer_warning(found: LicenseRequest) -> str | None:
+    """Why the one story asked for cannot be licensed (None: it can, or it is no one-story
+    request)."""
+    if found.status is not RequestStatus.SUBMITTED or found.scope_kind is not ScopeKind.ARTICLE:
+        return None
+    return offer_problem(found.scope_article, utcnow())
 
 
 def _conflict(found: LicenseRequest, exc: Exception) -> Page:
@@ -181,17 +202,52 @@ def _approve_form(found: LicenseRequest, *, fresh: bool) -> ApproveForm:
         form.sections.data = list(found.scope_sections or [])
         form.article.data = found.scope_article.slug if found.scope_article is not None else ""
     form.sections.choices = _section_choices()
+    form.publisher.choices = [
+        SelectChoice(NEW_PUBLISHER, f"A new publisher: {found.organization}"),
+        *(SelectChoice(p.slug, f"Add to {p.name} ({p.slug})") for p in _matches(found)),
+    ]
     return form
 
 
 def _approve_page(found: LicenseRequest, form: ApproveForm, status: int) -> Page:
-    return render_template("staff/licensing/approve.html", req=found, form=form), status
+    html = render_template(
+        "staff/licensing/approve.html",
+        req=found,
+        form=form,
+        matches=_matches(found),
+        offer_warning=_offer_warning(found),
+    )
+    return html, status
+
+
+def _publisher_choice(
+    found: LicenseRequest, form: ApproveForm, problems: dict[str, str]
+) -> PublisherChoice | None:
+    """Where the licence goes: asked only when the request matches existing partners."""
+    matches = {p.slug: p for p in _matches(found)}
+    if not matches:
+        return None
+    wanted = form.publisher.data or ""
+    reason = (form.override_reason.data or "").strip()
+    if wanted == NEW_PUBLISHER:
+        return PublisherChoice(publisher_id=None)
+    if wanted not in matches:
+        problems["publisher"] = "Choose: a new publisher, or add the request to the partner."
+        return None
+    if form.override.data and not reason:
+        problems["override_reason"] = "Give the reason for the override; the audit log keeps it."
+    return PublisherChoice(
+        publisher_id=matches[wanted].id, override_reason=reason if form.override.data else ""
+    )
 
 
 def _scope_choice(form: ApproveForm, problems: dict[str, str]) -> dict[str, Any]:
     """The scope override from the form, checked against sections and published stories."""
     session = db_session()
-    kind = ScopeKind(form.scope_kind.data) if form.scope_kind.data else ScopeKind.ALL
+    # No choice keeps the scope asked for: an approval never widens it by default.
+    if not form.scope_kind.data:
+        return {}
+    kind = ScopeKind(form.scope_kind.data)
     if kind is ScopeKind.SECTIONS:
         wanted = list(dict.fromkeys(form.sections.data or []))
         known = {choice.value for choice in _section_choices()}
@@ -276,12 +332,17 @@ def license_request_approve(request_id: int) -> Response | Page:
     if not form.validate():
         return _approve_page(found, form, 422)
     try:
+        problems: dict[str, str] = {}
+        placement = _publisher_choice(found, form, problems)
+        if problems:
+            raise RequestInvalid(problems)
         choice = _licence_choice(form)
         approval = approve_request(
             session,
             found.id,
             actor_id=_actor_id(),
             choice=choice,
+            publisher_choice=placement,
             site=site_info(),
             invite=invitation_link,
         )
@@ -299,6 +360,7 @@ def license_request_approve(request_id: int) -> Response | Page:
         key=approval.key,
         secret=approval.feed_key,
         invited=approval.invited_user,
+        asked=found,
     )
     response = make_response(html, 200)
     # The feed key is in this page and nowhere else: no cache may keep it.

@@ -73,6 +73,15 @@ class ApproveForm(FlaskForm):
         description="For the record; the applicant does not see it.",
         render_kw={"rows": 2},
     )
+    # Only asked when the request matches existing partners (choices set per request).
+    publisher = RadioField("Where the licence goes", choices=[], validate_choice=False)
+    override = BooleanField("Add the contact at once, without the partner's confirmation")
+    override_reason = TextAreaField(
+        "Reason for the override",
+        validators=[Length(max=2000)],
+        description="Required with the override; kept in the audit log.",
+        render_kw={"rows": 2},
+    )
 
 
 class RejectForm(FlaskForm):

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from licenses.models import FeedKey, License, Publisher
+from licenses.models import FeedKey, License, Publisher, TermsVersion
 from syndicate.comments.models import Comment, CommentStatus
 from syndicate.content.models import (
     Article,
@@ -53,6 +53,8 @@ WATCHED: tuple[type[Any], ...] = (
     License,
     FeedKey,
     Publisher,
+    # The terms shown on /republish, which an application accepts.
+    TermsVersion,
     # Approved comments show on the article page only: they raise the discussion counter,
     # which the page cache keys on and feeds ignore (held ones show nowhere: see ``_seen``).
     Comment,
