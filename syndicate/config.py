@@ -63,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_API": "300 per minute",
     "RATELIMIT_COMMENTS": "5 per minute;30 per hour",
     "COMMENTS_CLOSE_AFTER_DAYS": 30,
+    "COMMENTS_RESERVED_NAMES": [],
     "API_MAX_BODY_BYTES": 65536,
     "PASSWORD_MIN_LENGTH": 12,
     "AUTH_FRESH_LOGIN_SECONDS": 900,

@@ -1,4 +1,5 @@
-"""Comments in a real browser: a reader posts, the comment is held, an editor approves it.
+"""Comments in a real browser: a reader posts, the comment is held, an editor approves it;
+a reader refused the desk's name confirms their address through the e-mailed link.
 
 Serves the demo site the way tests/test_browser.py does (its own throwaway SQLite
 instance, ``syndicate serve`` on a free loopback port) and drives Debian's Chromium
@@ -7,7 +8,11 @@ through Playwright.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import os
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,7 @@ from typing import Any
 import pytest
 
 from syndicate.demo.credentials import CredentialFile
-from tests.browser_support import DemoSite, chromium, fetch, serve_demo
+from tests.browser_support import DemoSite, chromium, fetch, serve_demo, syndicate_command
 
 pytestmark = pytest.mark.browser
 
@@ -71,8 +76,9 @@ def test_reader_posts_a_comment_that_is_held_then_approved(
         page.get_by_label("Comment").fill(remark)
         page.screenshot(path=str(artifacts_dir / "comments-form.png"), full_page=True)
         page.get_by_role("button", name="Post comment").click()
-        page.wait_for_url("**/comments/held")
+        page.wait_for_url("**/comments/held?sent=1")
         assert page.get_by_text("Your comment is awaiting moderation").is_visible()
+        assert page.get_by_role("heading", name="Check your inbox").is_visible()
         page.screenshot(path=str(artifacts_dir / "comments-held.png"), full_page=True)
 
         page.goto(site.base_url + story)
@@ -115,5 +121,72 @@ def test_reader_posts_a_comment_that_is_held_then_approved(
         shown.scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts_dir / "comments-article-approved.png"), full_page=True)
         assert reader.cookies() == [], "reading an article must set no cookie"
+    finally:
+        reader.close()
+
+
+def deliver_mail(site: DemoSite) -> list[Path]:
+    """Run the outbox worker once against the demo instance; the e-mails it wrote."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SYNDICATE_")}
+    env.update(
+        SYNDICATE_INSTANCE_PATH=str(site.instance),
+        SYNDICATE_DATABASE_URL=f"sqlite:///{site.instance / 'syndicate.db'}",
+    )
+    result = subprocess.run(
+        [*syndicate_command(), "worker", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return sorted((site.instance / "mail").glob("*.eml"))
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_reserved_name_is_refused_then_the_reader_confirms_by_email(
+    browser: Any, site: DemoSite, artifacts_dir: Path, width: int
+) -> None:
+    story = open_story(site)
+    address = f"ilse.{width}@example.net"
+    reader = browser.new_context(viewport={"width": width, "height": 900})
+    page = reader.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(site.base_url + story + "/comments")
+        page.get_by_label("Name").fill("The Lantern Desk editors")
+        page.get_by_label("E-mail (optional, never shown)").fill(address)
+        page.get_by_label("Comment").fill("Correction: this story has been withdrawn.")
+        page.get_by_role("button", name="Post comment").click()
+        page.wait_for_load_state()
+        error = page.get_by_text("This name is reserved for the desk and its staff")
+        assert error.is_visible()
+        page.screenshot(path=str(artifacts_dir / f"comments-reserved-{width}.png"), full_page=True)
+
+        page.get_by_label("Name").fill(f"Ilse Marwood {width}")
+        page.get_by_role("button", name="Post comment").click()
+        page.wait_for_url("**/comments/held?sent=1")
+        assert page.get_by_role("heading", name="Check your inbox").is_visible()
+        page.screenshot(path=str(artifacts_dir / f"comments-held-{width}.png"), full_page=True)
+
+        [mail] = [
+            message
+            for message in (
+                email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in deliver_mail(site)
+            )
+            if message["To"] == address
+        ]
+        match = re.search(r"/comments/confirm/\S+", mail.get_content())
+        assert match, mail.get_content()
+        page.goto(site.base_url + match.group(0))
+        page.screenshot(path=str(artifacts_dir / f"comments-confirm-{width}.png"), full_page=True)
+        page.get_by_role("button", name="Confirm and publish").click()
+        page.wait_for_url(f"**{story}?comment=*")
+        shown = page.locator(".comment:target")
+        assert f"Ilse Marwood {width}" in (shown.text_content() or "")
+        assert errors == []
     finally:
         reader.close()

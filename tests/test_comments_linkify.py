@@ -88,12 +88,13 @@ def test_validation_normalises() -> None:
     assert (clean.name, clean.text, clean.email) == ("Wren Okafor", "Hi", "w@x.org")
 
 
-def test_identity_is_a_keyed_hash_of_email_or_name_and_client() -> None:
+def test_identity_is_a_keyed_hash_of_name_with_email_or_client() -> None:
     client = client_hash("secret", "203.0.113.9")
     assert "203.0.113.9" not in client
     assert client != client_hash("other secret", "203.0.113.9")
-    by_mail = commenter_identity("secret", "Wren", "Wren@Example.org ", client)
-    assert by_mail == commenter_identity("secret", "Someone", "wren@example.org", "elsewhere")
+    by_mail = commenter_identity("secret", "Wren  Okafor", "Wren@Example.org ", client)
+    assert by_mail == commenter_identity("secret", "wren okafor", "wren@example.org", "elsewhere")
+    assert by_mail != commenter_identity("secret", "Someone", "wren@example.org", client)
     by_name = commenter_identity("secret", "Wren  Okafor", "", client)
     assert by_name == commenter_identity("secret", "wren okafor", "", client)
     assert by_name != commenter_identity("secret", "Wren Okafor", "", client_hash("secret", "x"))

@@ -28,9 +28,11 @@ class CommentStatus(enum.Enum):
 class Commenter(Base):
     """Someone who has commented, known only by a keyed hash of who they are.
 
-    ``identity`` is an HMAC of the normalised e-mail address, or, without one, of the name
-    together with the hashed client address. Once a moderator approves one of their
-    comments, ``approved`` lets their later comments appear at once.
+    ``identity`` is an HMAC of the normalised name together with the normalised e-mail
+    address, or, without an address, with the hashed client address: the same address
+    under another name is another commenter. Their later comments appear at once when a
+    moderator approved one of their comments (``approved``) or when they confirmed the
+    address through the link e-mailed to it (``confirmed_at``).
     """
 
     __tablename__ = "commenters"
@@ -39,7 +41,16 @@ class Commenter(Base):
     identity: Mapped[str] = mapped_column(String(64), unique=True)
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The secret of the confirmation link last e-mailed; cleared when it is used, so a
+    # link works once.
+    confirmation_nonce: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[CreatedAt]
+
+    @property
+    def trusted(self) -> bool:
+        """Whether this commenter's comments appear without waiting for a moderator."""
+        return self.approved or self.confirmed_at is not None
 
 
 class Comment(Base):

@@ -1,9 +1,16 @@
 """Posting, moderating and reading comments. No Flask: callers pass a session and values.
 
-Moderation model: a commenter's first comment is held. When a moderator approves one of
-their comments, the commenter is trusted and their later comments are approved at once.
-Marking a comment as spam withdraws that trust. Held, spam and deleted comments are never
-shown publicly, and the public count counts what is shown.
+Moderation model: a commenter is a name together with an e-mail address (or, without an
+address, a name from one client address). A commenter's first comment is held. When a
+moderator approves one of their comments, or when they confirm their address through the
+link e-mailed to it (:mod:`syndicate.comments.confirmation`), the commenter is trusted and
+their later comments are approved at once; the same address under another name is another
+commenter and starts over. Marking a comment as spam withdraws that trust. Held, spam and
+deleted comments are never shown publicly, and the public count counts what is shown.
+
+The desk's names and its staff's and reporters' names are refused outright
+(:mod:`syndicate.comments.names`), except from a signed-in staff member, whose comments
+under their own name or the desk's appear at once.
 """
 
 from __future__ import annotations
@@ -15,14 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from syndicate import audit
+from syndicate.accounts.models import Role, User
 from syndicate.comments.linkify import normalise
 from syndicate.comments.models import Comment, Commenter, CommentStatus
-from syndicate.content.models import Article
+from syndicate.comments.names import RESERVED, ReservedNames, name_key
+from syndicate.content.models import Article, Author
 
 NAME_MAX = 80
 TEXT_MAX = 5000
@@ -78,10 +87,11 @@ def client_hash(secret: str | bytes, address: str) -> str:
 
 
 def commenter_identity(secret: str | bytes, name: str, email: str, client: str) -> str:
-    """Who is commenting: the e-mail address if given, else the name from that client."""
+    """Who is commenting: the name with the e-mail address if given, else with the client."""
+    shown = " ".join(name.split()).casefold()
     if email:
-        return _hmac(secret, f"email:{email.strip().casefold()}")
-    return _hmac(secret, f"name:{' '.join(name.split()).casefold()}|{client}")
+        return _hmac(secret, f"email:{email.strip().casefold()}|name:{shown}")
+    return _hmac(secret, f"name:{shown}|{client}")
 
 
 # ---- open or closed -----------------------------------------------------------------------
@@ -145,6 +155,17 @@ def _reply_parent(session: Session, article: Article, reply_to: int | None) -> i
     return parent.parent_id or parent.id
 
 
+def reserved_names(session: Session, desk_names: Sequence[str]) -> ReservedNames:
+    """The names readers may not use: ``desk_names``, and every staff member's and reporter's."""
+    people = session.scalars(
+        union_all(
+            select(User.name).where(User.role == Role.STAFF, User.name != ""),
+            select(Author.name),
+        )
+    )
+    return ReservedNames.build(desk_names, people)
+
+
 def _commenter(session: Session, identity: str) -> Commenter:
     statement = select(Commenter).where(Commenter.identity == identity)
     found = session.scalar(statement)
@@ -169,15 +190,27 @@ def post_comment(
     client_address: str,
     now: datetime,
     close_after_days: int,
+    desk_names: Sequence[str] = (),
+    staff_name: str | None = None,
 ) -> Comment:
     """Add a comment: approved at once for a trusted commenter, otherwise held.
 
-    Raises :class:`CommentsClosed` when the article takes no comments and
-    :class:`CommentRejected` for an invalid submission; nothing is written then.
+    ``desk_names`` are the desk's names (its site name first); ``staff_name`` is the name of
+    the signed-in staff member posting, ``None`` for anyone else. Raises
+    :class:`CommentsClosed` when the article takes no comments and
+    :class:`CommentRejected` for an invalid submission or a reserved name; nothing is
+    written then.
     """
     if not comments_open(article, now, close_after_days):
         raise CommentsClosed("Comments are closed.")
     clean = validate(data)
+    reserved = reserved_names(session, desk_names)
+    if reserved.is_reserved(clean.name, own_name=staff_name):
+        raise CommentRejected("The comment needs another look.", {"name": RESERVED})
+    # Signing in proves who a staff member is; under any other name they are a reader.
+    speaks_as_staff = staff_name is not None and (
+        reserved.speaks_for_desk(clean.name) or name_key(clean.name) == name_key(staff_name)
+    )
     parent_id = _reply_parent(session, article, clean.reply_to)
     client = client_hash(secret, client_address)
     commenter = _commenter(session, commenter_identity(secret, clean.name, clean.email, client))
@@ -188,7 +221,9 @@ def post_comment(
         author_name=clean.name,
         email=clean.email,
         body=clean.text,
-        status=CommentStatus.APPROVED if commenter.approved else CommentStatus.HELD,
+        status=(
+            CommentStatus.APPROVED if commenter.trusted or speaks_as_staff else CommentStatus.HELD
+        ),
         client_hash=client,
         created_at=now,
     )
@@ -246,14 +281,26 @@ def approve(session: Session, comment: Comment, *, actor_id: int | None, now: da
     )
 
 
+def approve_confirmed(session: Session, comment: Comment, *, now: datetime) -> Comment:
+    """Show ``comment`` publicly because its writer confirmed their address (no moderator)."""
+    return _moderate(
+        session, comment, CommentStatus.APPROVED, actor_id=None, now=now, action="comment.confirm"
+    )
+
+
 def mark_spam(
     session: Session, comment: Comment, *, actor_id: int | None, now: datetime
 ) -> Comment:
-    """Hide ``comment`` as spam; its commenter's next comments are held again."""
+    """Hide ``comment`` as spam; its commenter's next comments are held again.
+
+    A confirmed address loses its trust too, and an unused confirmation link stops working.
+    """
     commenter = session.get(Commenter, comment.commenter_id)
     if commenter is not None:
         commenter.approved = False
         commenter.approved_at = None
+        commenter.confirmed_at = None
+        commenter.confirmation_nonce = None
     return _moderate(
         session, comment, CommentStatus.SPAM, actor_id=actor_id, now=now, action="comment.spam"
     )

@@ -9,6 +9,10 @@ the same address is checked by the application-wide CSRF protection (400 without
 token, nothing saved), rate-limited per client address (429) and then validated (422 with
 the form shown again). A filled honeypot gets the same answer as a held comment and
 stores nothing.
+
+A held comment that gives an e-mail address brings a confirmation link to that address
+(:mod:`syndicate.comments.confirmation`). The link opens a page with a button: confirming
+is a POST with a CSRF token, so a mail filter that fetches links confirms nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from flask import (
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
-from syndicate.comments import services
+from syndicate.accounts.current import signed_in_user
+from syndicate.comments import confirmation, services
 from syndicate.comments.forms import CommentForm
 from syndicate.comments.linkify import comment_html
 from syndicate.comments.models import Comment, CommentStatus
@@ -37,6 +42,7 @@ from syndicate.extensions import limiter
 from syndicate.orm import utcnow
 from syndicate.public import queries
 from syndicate.web.db import db_session
+from syndicate.web.site import site_info
 
 bp = Blueprint("comments", __name__)
 
@@ -59,6 +65,20 @@ def _comment_html(text: str) -> Any:
 def close_after_days() -> int:
     """Days after first publication when comments close by themselves (0: never)."""
     return int(current_app.config["COMMENTS_CLOSE_AFTER_DAYS"])
+
+
+def desk_names() -> list[str]:
+    """The desk's names that readers may not comment under: the site's name and any others."""
+    return [current_app.config["SITE_NAME"], *current_app.config["COMMENTS_RESERVED_NAMES"]]
+
+
+def _staff_name() -> str | None:
+    user = signed_in_user()
+    return user.name if user is not None and user.is_staff else None
+
+
+def _confirmation_url(token: str) -> str:
+    return site_info().url(url_for("comments.confirm", token=token))
 
 
 def _article(session: Session, slug: str) -> Article:
@@ -145,6 +165,8 @@ def comment_post(slug: str) -> BaseResponse:
             client_address=request.remote_addr or "",
             now=now,
             close_after_days=close_after_days(),
+            desk_names=desk_names(),
+            staff_name=_staff_name(),
         )
     except services.CommentRejected as exc:
         for name, message in exc.fields.items():
@@ -156,11 +178,64 @@ def comment_post(slug: str) -> BaseResponse:
             "public.article", slug=story.slug, comment=comment.id, _anchor=f"comment-{comment.id}"
         )
         return redirect(target, code=303)
-    return redirect(url_for("comments.held", slug=story.slug), code=303)
+    sent = confirmation.send_link(
+        session,
+        comment,
+        headline=story.headline,
+        site=site_info(),
+        secret_key=current_app.config["SECRET_KEY"],
+        url_for_token=_confirmation_url,
+        now=now,
+    )
+    held_page = url_for("comments.held", slug=story.slug, sent="1" if sent else None)
+    return redirect(held_page, code=303)
 
 
 @bp.route("/articles/<slug>/comments/held")
 def held(slug: str) -> BaseResponse:
-    """The confirmation shown after a comment that waits for a moderator."""
+    """The confirmation shown after a comment that waits for a moderator (``?sent=1``: and
+    for a link e-mailed to the commenter's address)."""
     story = _article(db_session(), slug)
-    return _private(render_template("comments/held.html", article=story))
+    sent = request.args.get("sent") == "1"
+    days = confirmation.CONFIRMATION_MAX_AGE.days
+    return _private(render_template("comments/held.html", article=story, sent=sent, days=days))
+
+
+def _public_story(session: Session, article_id: int) -> Article | None:
+    """The comment's story if the public may read it now (it may have been withdrawn)."""
+    story = session.get(Article, article_id)
+    return None if story is None else queries.public_article(session, story.slug, utcnow())
+
+
+def _link_gone() -> BaseResponse:
+    days = confirmation.CONFIRMATION_MAX_AGE.days
+    return _private(render_template("comments/confirm_invalid.html", days=days), status=404)
+
+
+@bp.route("/comments/confirm/<token>", methods=["GET"])
+def confirm(token: str) -> BaseResponse:
+    """The page an e-mailed confirmation link opens: what confirming does, and its button."""
+    session = db_session()
+    comment = confirmation.pending(session, current_app.config["SECRET_KEY"], token, utcnow())
+    if comment is None:
+        return _link_gone()
+    story = _public_story(session, comment.article_id)
+    html = render_template("comments/confirm.html", comment=comment, article=story, token=token)
+    return _private(html)
+
+
+@bp.route("/comments/confirm/<token>", methods=["POST"])
+def confirm_post(token: str) -> BaseResponse:
+    """Confirm the address once: publish the commenter's held comments and trust them."""
+    session = db_session()
+    comment = confirmation.confirm(session, current_app.config["SECRET_KEY"], token, utcnow())
+    if comment is None:
+        return _link_gone()
+    story = _public_story(session, comment.article_id)
+    if comment.status is CommentStatus.APPROVED and story is not None:
+        target = url_for(
+            "public.article", slug=story.slug, comment=comment.id, _anchor=f"comment-{comment.id}"
+        )
+        return redirect(target, code=303)
+    html = render_template("comments/confirm.html", comment=comment, article=story, done=True)
+    return _private(html)

@@ -19,7 +19,10 @@ from syndicate.web.db import db_session
 
 QUEUE_FILTERS = (CommentStatus.HELD, CommentStatus.APPROVED, CommentStatus.SPAM)
 DONE = {
-    "approve": "Comment #{id} approved; {name}'s next comments appear at once.",
+    "approve": (
+        "Comment #{id} approved; {name}'s later comments under this name and address "
+        "appear at once."
+    ),
     "spam": "Comment #{id} marked as spam; {name}'s next comments will be held.",
     "delete": "Comment #{id} deleted.",
 }
