@@ -166,3 +166,36 @@ def test_a_burst_of_applications_is_rate_limited(client, app, monkeypatch) -> No
     assert statuses == [422, 422, 422, 429]
     error = assert_error(client.post(URL, json=application()), 429)
     assert error["code"] == "too_many_requests"
+
+
+@pytest.mark.usefixtures("nothing_written")
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (json.dumps(application(organization="Valley\u0000Voice")), "organization"),
+        (
+            json.dumps(application(scope={"kind": "sections", "sections": ["a\u0000b"]})),
+            "scope.sections",
+        ),
+        # A lone surrogate escape is valid JSON but not Unicode text.
+        (json.dumps(application()).replace('"Millbrook Courier"', '"Mill\\ud800"'), "organization"),
+        (json.dumps({**application(), "k\u0000": 1}), "k\u0000"),
+    ],
+)
+def test_text_no_database_stores_is_refused_before_any_view(client, raw, field) -> None:
+    response = client.post(URL, data=raw, content_type="application/json")
+    assert_error(response, 422, field)
+
+
+def test_a_nul_in_a_staff_write_is_refused_not_a_server_error(client, session) -> None:
+    from tests.api_support import staff
+
+    _, headers = staff(session)
+    make_section(session, slug="rivers")
+    session.commit()
+    response = client.post(
+        f"{API}/articles",
+        json={"headline": "Flood gates", "section": "riv\u0000ers", "body": "Text."},
+        headers=headers,
+    )
+    assert_error(response, 422, "section")

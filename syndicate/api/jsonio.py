@@ -95,7 +95,48 @@ def read_body(kind: str, limit: int) -> None:
         raise ApiError(400, "The request body is not valid JSON.") from exc
     if not isinstance(parsed, dict):
         raise ApiError(400, "The request body must be a JSON object.")
+    refused = _unstorable_fields(parsed)
+    if refused:
+        raise invalid(dict.fromkeys(refused, UNSTORABLE_TEXT))
     g.api_json = parsed
+
+
+UNSTORABLE_TEXT = "Text may not contain NUL characters or unpaired surrogates."
+
+
+def _unstorable_fields(body: dict[str, Any]) -> list[str]:
+    """The fields of ``body`` (dotted paths through objects; a list's items answer for the
+    list) holding text no database stores: a NUL character, or a lone surrogate from a
+    ``\\ud800`` escape, which is not Unicode text at all. A bad key names itself."""
+    found: set[str] = set()
+    pending: list[tuple[str, Any]] = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if _unstorable(value):
+                found.add(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                inner = f"{path}.{key}" if path else str(key)
+                if _unstorable(str(key)):
+                    found.add(inner)
+                else:
+                    pending.append((inner, item))
+        elif isinstance(value, list):
+            pending.extend((path, item) for item in value)
+    return sorted(found)
+
+
+def _unstorable(value: str) -> bool:
+    if "\x00" in value:
+        return True
+    if value.isascii():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def json_body() -> dict[str, Any]:
