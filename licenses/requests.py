@@ -291,6 +291,10 @@ class LicenceChoice:
             raise RequestInvalid(problems)
 
 
+# The column is NUMERIC(12, 2): ten digits before the point.
+MAX_FEE = Decimal(10) ** 10
+
+
 def parse_fee(raw: Any) -> Decimal | None:
     """A fee amount from text or a number; ``None`` when empty; ValueError when not a number."""
     if raw in (None, ""):
@@ -301,6 +305,8 @@ def parse_fee(raw: Any) -> Decimal | None:
         raise ValueError("not a number") from exc
     if not value.is_finite():
         raise ValueError("not a number")
+    if abs(value) >= MAX_FEE:
+        raise ValueError("too large")
     return value.quantize(Decimal("0.01"))
 
 

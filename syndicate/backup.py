@@ -187,7 +187,11 @@ def create_backup(url: str, media_dir: Path, archive: Path, progress: Progress =
             ),
             encoding="utf-8",
         )
-        with tarfile.open(partial, "w") as tar:
+        # The archive holds every password hash and key digest: owner only, whatever the
+        # umask (and whatever mode a leftover partial file had).
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w") as tar:
             tar.add(manifest, arcname=MANIFEST)
             tar.add(dump, arcname=member)
             for number, path in enumerate(files, start=1):

@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_ECHO": False,
     "SITE_NAME": "The Lantern Desk",
     "SITE_TAGLINE": "Independent reporting, free to republish",
-    "SITE_BASE_URL": "http://127.0.0.1:5000",
+    "SITE_BASE_URL": "",
     "SITE_LICENSING_EMAIL": "licensing@lanterndesk.example",
     "SITE_ATTRIBUTION": (
         "This story was produced by The Lantern Desk, a non-profit newsroom. It is free to "
@@ -62,11 +62,14 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_APPLY": "5 per minute;50 per day",
     "RATELIMIT_API": "300 per minute",
     "RATELIMIT_COMMENTS": "5 per minute;30 per hour",
+    "RATELIMIT_PIXEL": "300 per minute",
     "COMMENTS_CLOSE_AFTER_DAYS": 30,
     "COMMENTS_RESERVED_NAMES": [],
     "API_MAX_BODY_BYTES": 65536,
     "PASSWORD_MIN_LENGTH": 12,
     "AUTH_FRESH_LOGIN_SECONDS": 900,
+    "AUTH_MAX_FAILED_PASSWORDS": 5,
+    "AUTH_LOCKOUT_MINUTES": 15,
     "TRUSTED_PROXIES": 0,
     "ELIGIBILITY_MIN_MONTHLY_AUDIENCE": 10_000,
     "ELIGIBILITY_ACCEPTED_OUTLET_TYPES": [
@@ -101,7 +104,11 @@ ENV_OVERRIDES = {
     "SYNDICATE_SECRET_KEY": "SECRET_KEY",
     "SYNDICATE_ENV": "ENV",
     "SYNDICATE_MEDIA_DIR": "MEDIA_DIR",
+    "SYNDICATE_BASE_URL": "SITE_BASE_URL",
 }
+
+# The port a development server answers on when nothing says otherwise (``make run``'s).
+DEVELOPMENT_PORT = 5000
 
 
 class ConfigError(RuntimeError):
@@ -128,6 +135,15 @@ def load_toml(stream: IO[bytes]) -> dict[str, Any]:
 def instance_path() -> Path:
     """Where local state lives: ``SYNDICATE_INSTANCE_PATH`` or ``./instance``."""
     return Path(os.environ.get("SYNDICATE_INSTANCE_PATH") or Path.cwd() / "instance").resolve()
+
+
+def development_base_url() -> str:
+    """The address of a development server on this machine: the loopback address and the
+    port in ``PORT`` (which ``syndicate serve`` sets to the port it binds), 5000 without it."""
+    port = os.environ.get("PORT", "").strip()
+    if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        port = str(DEVELOPMENT_PORT)
+    return f"http://127.0.0.1:{int(port)}"
 
 
 def read_settings(
@@ -159,7 +175,19 @@ def read_settings(
         settings["MEDIA_DIR"] = str(instance / "media")
     if not settings["MAIL_DIRECTORY"]:
         settings["MAIL_DIRECTORY"] = str(instance / "mail")
+    if not settings["SITE_BASE_URL"] and settings["ENV"] != "production":
+        settings["SITE_BASE_URL"] = development_base_url()
+    settings["SITE_BASE_URL"] = str(settings["SITE_BASE_URL"]).rstrip("/")
     return settings
+
+
+def ensure_base_url(settings: dict[str, Any]) -> None:
+    """Refuse to run in production without the public address every absolute link uses."""
+    if settings.get("ENV") == "production" and not settings.get("SITE_BASE_URL"):
+        raise ConfigError(
+            "SITE_BASE_URL is not set. Set base_url in the [site] section of the configuration "
+            "file or SYNDICATE_BASE_URL in the environment; production has no default address."
+        )
 
 
 def ensure_secret_key(settings: dict[str, Any], instance: Path) -> None:

@@ -33,6 +33,13 @@ from tests.api_support import (  # noqa: F401 - generous_limits is an autouse fi
 from tests.factories import make_article, make_publisher
 
 EXAMPLES_PER_OPERATION = 25
+
+# Values every boundary must refuse or take without a server error: NUL (PostgreSQL refuses
+# it in text), a lone surrogate (not Unicode; only a JSON escape can carry it), digits that
+# str.isdigit() accepts and int() refuses or that are not ASCII, integers at and past the
+# 32- and 64-bit column limits, and line breaks for one-line fields.
+HOSTILE_TEXT = ["\x00", "a\x00b", "\u00b2", "\u0663", "9" * 30, "line\r\nbreak", "\u2028"]
+HOSTILE_BODY_VALUES = [*HOSTILE_TEXT, "\ud800", 2**31, -(2**31), 2**63, -(2**63) - 1, 10**30]
 OPENAPI = "/api/v1/openapi.json"
 
 # Counted across the run so the report can quote them.
@@ -95,6 +102,47 @@ def _check(app: Flask, case: Any, credentials: dict[str, dict[str, str]]) -> Non
             assert status in expected, where
 
 
+def _with_hostile(case: Any, value: Any, pick: int) -> Any:
+    """``case`` with one of its path parameters, query parameters (declared ones included)
+    or JSON body fields (one level into objects and lists) set to a hostile value."""
+    definition = case.operation.definition.raw
+    declared = [p["name"] for p in definition.get("parameters", []) if p.get("in") == "query"]
+    targets: list[tuple[str, Any]] = []
+    if isinstance(value, str) and "\ud800" not in value:
+        targets += [("path", name) for name in case.path_parameters or {}]
+        targets += [("query", name) for name in sorted(set(case.query or {}) | set(declared))]
+    if isinstance(case.body, dict) and case.media_type == "application/json":
+        for key, inner in case.body.items():
+            targets.append(("body", (key,)))
+            if isinstance(inner, dict):
+                targets += [("body", (key, name)) for name in inner]
+            elif isinstance(inner, list) and inner and isinstance(inner[0], dict):
+                targets += [("body", (key, 0, name)) for name in inner[0]]
+    if not targets:
+        return case
+    where, name = targets[pick % len(targets)]
+    if where == "path":
+        case.path_parameters = {**case.path_parameters, name: value}
+    elif where == "query":
+        case.query = {**(case.query or {}), name: value}
+    else:
+        holder = case.body
+        for step in name[:-1]:
+            holder = holder[step]
+        holder[name[-1]] = value
+    return case
+
+
+def _hostile_cases(operation: Any) -> Any:
+    """Valid requests with one hostile value each."""
+    return st.builds(
+        _with_hostile,
+        operation.as_strategy(GenerationMode.POSITIVE),
+        st.sampled_from(HOSTILE_BODY_VALUES),
+        st.integers(min_value=0, max_value=1000),
+    )
+
+
 @pytest.mark.parametrize("label", _operation_labels())
 def test_no_server_errors_and_declared_authentication_holds(
     label: str, app: Flask, api_schema: Any, credentials: dict[str, dict[str, str]]
@@ -104,6 +152,7 @@ def test_no_server_errors_and_declared_authentication_holds(
     cases = st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
+        _hostile_cases(operation),
     )
 
     @settings(

@@ -172,6 +172,7 @@ def test_production_without_a_secret_refuses_to_start(
 def test_production_with_a_secret_starts(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYNDICATE_ENV", "production")
     monkeypatch.setenv("SYNDICATE_SECRET_KEY", "a-production-secret-of-decent-length-0123")
+    monkeypatch.setenv("SYNDICATE_BASE_URL", "https://news.example.org")
     app = create_app()
     assert app.config["SECRET_KEY"] == "a-production-secret-of-decent-length-0123"
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from syndicate.accounts.services import LABEL_MAX
+from syndicate.web.inputs import BoundaryForm
 
 # Days until a new API token expires; "" never. A short life is the default.
 EXPIRY_CHOICES = [
@@ -20,7 +20,7 @@ EXPIRY_CHOICES = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BoundaryForm):
     """E-mail and password."""
 
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
@@ -28,7 +28,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BoundaryForm):
     """The current password and a new one, twice."""
 
     current_password = PasswordField("Current password", validators=[DataRequired()])
@@ -41,7 +41,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(BoundaryForm):
     """A new password, twice, for an invited user."""
 
     new_password = PasswordField(
@@ -53,7 +53,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(BoundaryForm):
     """A new API token: its label and when it expires."""
 
     label = StringField(

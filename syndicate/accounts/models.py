@@ -1,11 +1,11 @@
-"""Account tables: users and their API tokens."""
+"""Account tables: users, their API tokens and recent failed password checks."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from licenses.models import Publisher
@@ -82,3 +82,18 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class PasswordFailure(Base):
+    """Recent password checks that named one account (an address typed, known or not).
+
+    ``failures`` counts checks since the window began; the window ends at ``resets_at``.
+    Rows whose window has ended mean nothing and are removed as new ones are written.
+    """
+
+    __tablename__ = "password_failures"
+
+    # SHA-256 of the normalised address: unknown addresses are counted like known ones.
+    account_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    resets_at: Mapped[datetime] = mapped_column(index=True)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from licenses.models import Publisher
 from syndicate import audit
 from syndicate.accounts.models import ApiToken, Role, User
-from syndicate.accounts.passwords import hash_password, needs_rehash, verify_password
+from syndicate.accounts.passwords import hash_password, needs_rehash
+from syndicate.accounts.throttle import ThrottlePolicy, Verdict, check_password
 from syndicate.orm import utcnow
 
 API_TOKEN_PREFIX = "synd_api_"  # noqa: S105 - a public prefix, not a secret
@@ -90,18 +91,38 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+class TooManyFailures(AccountError):
+    """Too many wrong passwords were given for this account lately; no check was made."""
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    policy: ThrottlePolicy | None = None,
+    now: datetime | None = None,
+) -> User | None:
     """Return the enabled user with these credentials, or ``None``.
 
-    Upgrades the stored hash when the hashing parameters have changed.
+    The check is counted against the address typed (see :mod:`syndicate.accounts.throttle`),
+    whether or not it has an account; :class:`TooManyFailures` once it is closed. Upgrades
+    the stored hash when the hashing parameters have changed.
     """
     try:
-        email = normalise_email(email)
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
     except AccountError:
-        verify_password(None, password)
-        return None
-    user = session.scalar(select(User).where(User.email == email))
-    if not verify_password(user.password_hash if user else None, password):
+        user = None
+    verdict = check_password(
+        session,
+        account=email,
+        stored_hash=user.password_hash if user else None,
+        password=password,
+        policy=policy or ThrottlePolicy(),
+        now=now,
+    )
+    if verdict is Verdict.LOCKED:
+        raise TooManyFailures("too many wrong passwords for this account; try again later")
+    if verdict is Verdict.WRONG:
         return None
     assert user is not None
     assert user.password_hash is not None

@@ -8,26 +8,29 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from syndicate.accounts.checks import confirm_password, locked_message, retry_after, throttle_policy
 from syndicate.accounts.current import signed_in_user
 from syndicate.accounts.forms import ChangePasswordForm, LoginForm, SetPasswordForm
 from syndicate.accounts.invitations import make_invitation_token, user_for_invitation
 from syndicate.accounts.models import Role, User
-from syndicate.accounts.passwords import verify_password
 from syndicate.accounts.services import (
     AccountError,
+    TooManyFailures,
     authenticate,
     change_password,
     rotate_session_token,
 )
+from syndicate.accounts.throttle import Verdict
 from syndicate.extensions import limiter
-from syndicate.web.db import db_session
+from syndicate.web.db import db_session, keep_writes
+from syndicate.web.inputs import url_problem
 
 bp = Blueprint("accounts", __name__)
 
 
 def _safe_next(target: str | None, default: str) -> str:
     """Only follow a same-site relative path after login."""
-    if not target:
+    if not target or url_problem(target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -49,8 +52,16 @@ def login() -> Response | str:
     """Show the sign-in form and sign in."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db_session(), form.email.data or "", form.password.data or "")
+        try:
+            user = authenticate(
+                db_session(), form.email.data or "", form.password.data or "", throttle_policy()
+            )
+        except TooManyFailures:
+            form.password.errors = [locked_message()]
+            page = render_template("accounts/login.html", form=form)
+            return page, 429, retry_after()  # type: ignore[return-value]
         if user is None:
+            keep_writes()  # the wrong password stays counted
             form.password.errors = ["That e-mail and password do not match an active account."]
             return render_template("accounts/login.html", form=form), 401  # type: ignore[return-value]
         login_user(user, remember=bool(form.remember.data))
@@ -79,7 +90,12 @@ def password() -> Response | str:
     user = signed_in_user()
     assert user is not None  # login_required
     if form.validate_on_submit():
-        if not verify_password(user.password_hash, form.current_password.data or ""):
+        verdict = confirm_password(user, form.current_password.data or "")
+        if verdict is Verdict.LOCKED:
+            form.current_password.errors = [locked_message()]
+            page = render_template("accounts/password.html", form=form)
+            return page, 429, retry_after()  # type: ignore[return-value]
+        if verdict is Verdict.WRONG:
             form.current_password.errors = ["That is not your current password."]
         else:
             try:

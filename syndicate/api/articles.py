@@ -58,6 +58,7 @@ from syndicate.content.services import (
 from syndicate.newswire.embargo import partner_condition
 from syndicate.orm import utcnow
 from syndicate.web.db import db_session
+from syndicate.web.inputs import int_problem
 
 ARTICLE_FIELDS = frozenset(
     {
@@ -284,7 +285,7 @@ def _placements(raw: Any) -> list[tuple[Image, ImageRole, str]]:
             problems[name] = 'Give {"image_id": ID, "role": "lead"|"inline", "caption": TEXT}.'
             continue
         image_id = item.get("image_id")
-        if isinstance(image_id, bool) or not isinstance(image_id, int):
+        if not isinstance(image_id, int) or int_problem(image_id) is not None:
             problems[f"{name}.image_id"] = "Give the image's id."
             continue
         try:
@@ -337,7 +338,7 @@ def _staff_article(slug: str, *, reload: bool = False) -> Article:
 
 def _required_version(body: dict[str, Any]) -> int:
     version = body.get("version")
-    if isinstance(version, bool) or not isinstance(version, int):
+    if not isinstance(version, int) or int_problem(version) is not None:
         raise invalid({"version": "Give the version you edited (from the article's JSON)."})
     return version
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, request
+from werkzeug.wrappers import Response
 
 from licenses.keys import (
     FEED_KEY_PREFIX,
@@ -23,6 +24,7 @@ from syndicate.api import permissions as perms
 from syndicate.api.jsonio import ApiError, read_body
 from syndicate.orm import utcnow
 from syndicate.web.db import db_session, write_apart
+from syndicate.web.inputs import check_request
 
 REALM = 'Bearer realm="syndicate-api"'
 
@@ -118,15 +120,16 @@ def current_principal() -> Principal:
     return principal
 
 
-def enforce() -> None:
+def enforce() -> Response | None:
     """The API's single enforcement point, run before every API view.
 
     Authenticates, checks the view's declared permission (a view without one is refused),
-    then checks and parses the body. Anonymous callers lacking a permission get 401,
+    then checks the path and query string against the input policy and checks and parses
+    the body. Anonymous callers lacking a permission get 401,
     signed-in ones 403.
     """
     if request.method == "OPTIONS":
-        return  # Flask's automatic answer lists the allowed methods and nothing else
+        return None  # Flask's automatic answer lists the allowed methods and nothing else
     view = current_app.view_functions.get(request.endpoint or "")
     permission = perms.required_permission(view)
     principal = authenticate()
@@ -142,4 +145,8 @@ def enforce() -> None:
         limit = int(config["UPLOADS_MAX_BYTES"]) + 64 * 1024
     else:
         limit = int(config["API_MAX_BODY_BYTES"])
+    refused = check_request()
+    if refused is not None:
+        return refused
     read_body(kind, limit)
+    return None

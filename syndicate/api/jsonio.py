@@ -6,6 +6,7 @@ Every refusal is an :class:`ApiError` rendered in the contract's error shape.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from flask import current_app, g, request
 from werkzeug.wrappers import Response
 
 from syndicate.web.errors import json_error
+from syndicate.web.inputs import INT64, int_problem, parse_int, text_problem
 
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_PER_PAGE = 100
@@ -81,6 +83,9 @@ def read_body(kind: str, limit: int) -> None:
     if kind == "multipart":
         if request.mimetype != "multipart/form-data":
             raise ApiError(415, "Send this request as multipart/form-data.")
+        problems = form_problems(request.form)
+        if problems:
+            raise invalid(problems)
         return
     data = request.get_data(cache=True)
     if len(data) > limit:
@@ -95,48 +100,73 @@ def read_body(kind: str, limit: int) -> None:
         raise ApiError(400, "The request body is not valid JSON.") from exc
     if not isinstance(parsed, dict):
         raise ApiError(400, "The request body must be a JSON object.")
-    refused = _unstorable_fields(parsed)
-    if refused:
-        raise invalid(dict.fromkeys(refused, UNSTORABLE_TEXT))
+    problems = body_problems(parsed)
+    if problems:
+        raise invalid(problems)
     g.api_json = parsed
 
 
-UNSTORABLE_TEXT = "Text may not contain NUL characters or unpaired surrogates."
+# Fields whose text may run over several lines; every other text field is one line (a
+# headline or an organisation's name ends up in an e-mail Subject, a feed title, a CSV cell).
+MULTILINE_FIELDS = frozenset(
+    {
+        "body",
+        "caption",
+        "dek",
+        "intended_use",
+        "membership_override_reason",
+        "message",
+        "note",
+        "reason",
+        "term_note",
+    }
+)
 
 
-def _unstorable_fields(body: dict[str, Any]) -> list[str]:
-    """The fields of ``body`` (dotted paths through objects; a list's items answer for the
-    list) holding text no database stores: a NUL character, or a lone surrogate from a
-    ``\\ud800`` escape, which is not Unicode text at all. A bad key names itself."""
-    found: set[str] = set()
-    pending: list[tuple[str, Any]] = [("", body)]
+def body_problems(body: dict[str, Any]) -> dict[str, str]:
+    """The fields of ``body`` that break the input policy (:mod:`syndicate.web.inputs`),
+    by dotted path through objects (a list's items answer for the list; a bad key names
+    itself): text that is not Unicode, holds control characters or, outside
+    :data:`MULTILINE_FIELDS`, line breaks; integers beyond a 64-bit column; infinite
+    numbers. Views check narrower integer columns where they read them."""
+    found: dict[str, str] = {}
+    pending: list[tuple[str, str, Any]] = [("", "", body)]
     while pending:
-        path, value = pending.pop()
+        path, leaf, value = pending.pop()
         if isinstance(value, str):
-            if _unstorable(value):
-                found.add(path)
+            problem = text_problem(value, multiline=leaf in MULTILINE_FIELDS)
+            if problem:
+                found[path] = problem
+        elif isinstance(value, int) and not isinstance(value, bool):
+            problem = int_problem(value, *INT64)
+            if problem:
+                found[path] = problem
+        elif isinstance(value, float) and not math.isfinite(value):
+            found[path] = "Give a finite number."  # 1e400 parses as infinity
         elif isinstance(value, dict):
             for key, item in value.items():
                 inner = f"{path}.{key}" if path else str(key)
-                if _unstorable(str(key)):
-                    found.add(inner)
+                problem = text_problem(str(key))
+                if problem:
+                    found[inner] = problem
                 else:
-                    pending.append((inner, item))
+                    pending.append((inner, str(key), item))
         elif isinstance(value, list):
-            pending.extend((path, item) for item in value)
-    return sorted(found)
+            pending.extend((path, leaf, item) for item in value)
+    return found
 
 
-def _unstorable(value: str) -> bool:
-    if "\x00" in value:
-        return True
-    if value.isascii():
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def form_problems(form: Mapping[str, str]) -> dict[str, str]:
+    """The fields of a multipart form that break the input policy, as for JSON bodies."""
+    found: dict[str, str] = {}
+    for name, value in form.items():
+        if text_problem(str(name)):
+            found["form"] = "A field's name holds characters that are not accepted."
+            continue
+        problem = text_problem(value, multiline=name in MULTILINE_FIELDS)
+        if problem:
+            found[str(name)] = problem
+    return found
 
 
 def json_body() -> dict[str, Any]:
@@ -255,10 +285,11 @@ def paging(problems: dict[str, str]) -> Paging:
         raw = request.args.get(name)
         if raw is None or raw == "":
             return fallback
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
+        value = parse_int(raw, 1, high)
+        if value is None:
             problems[name] = f"Give a whole number from 1 to {high:,}."
             return fallback
-        return int(raw)
+        return value
 
     return Paging(
         page=number("page", 1, 100_000), per_page=number("per_page", default, MAX_PER_PAGE)

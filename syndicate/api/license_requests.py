@@ -184,10 +184,12 @@ def _choice(body: dict[str, Any], problems: dict[str, str]) -> LicenceChoice:
     else:
         try:
             fee = parse_fee(raw_fee)
-        except ValueError:
-            problems["fee_amount"] = "Give the fee as a number, e.g. 250.00."
-        if fee is not None and abs(fee) >= 10**10:
-            problems["fee_amount"] = "The fee is too large."
+        except ValueError as exc:
+            problems["fee_amount"] = (
+                "The fee is too large."
+                if str(exc) == "too large"
+                else "Give the fee as a number, e.g. 250.00."
+            )
     scope: dict[str, Any] = {}
     # A null scope is no choice: it keeps the scope asked for, never widens it to "all".
     if body.get("scope") is not None:

@@ -3,16 +3,16 @@ carries the CSRF token, the values and the errors."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, TextAreaField
 
 from syndicate.comments.services import EMAIL_MAX, NAME_MAX, TEXT_MAX
+from syndicate.web.inputs import BoundaryForm, parse_int
 
 # The honeypot's name: a field people never see and form-filling robots rarely skip.
 HONEYPOT = "website"
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BoundaryForm):
     """Name, text, optional e-mail, the comment answered, and the hidden honeypot."""
 
     name = StringField(
@@ -31,8 +31,7 @@ class CommentForm(FlaskForm):
 
     def reply_target(self) -> int | None:
         """The id of the comment answered, when the field holds one."""
-        raw = (self.reply_to.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 12 else None
+        return parse_int(self.reply_to.data, 1)
 
     def is_robot(self) -> bool:
         """Whether the honeypot was filled in."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
+
+from syndicate.web.inputs import BoundaryForm
 
 WEBHOOK_SECRET_MIN = 24
 
 
-class KillForm(FlaskForm):
+class KillForm(BoundaryForm):
     """The reason for a kill and the explicit confirmation."""
 
     reason = TextAreaField(
@@ -27,11 +28,11 @@ class KillForm(FlaskForm):
     )
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(BoundaryForm):
     """A bare form for the acknowledge button."""
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(BoundaryForm):
     """A partner's webhook URL and signing secret."""
 
     url = URLField(
@@ -47,5 +48,5 @@ class WebhookForm(FlaskForm):
     )
 
 
-class RemoveWebhookForm(FlaskForm):
+class RemoveWebhookForm(BoundaryForm):
     """A bare form for removing the webhook."""

@@ -9,6 +9,7 @@ from flask import current_app, request
 from syndicate.newswire.notices import NewswireSettings
 from syndicate.newswire.pickups import period
 from syndicate.orm import utcnow
+from syndicate.web.inputs import parse_int
 
 DEFAULT_DAYS = 30
 DAY_CHOICES = (7, 30, 90, 365)
@@ -26,7 +27,7 @@ def newswire_settings() -> NewswireSettings:
 
 def requested_period() -> tuple[int, date, date]:
     """``?days=`` (one of the offered choices, else 30) and the period it means."""
-    raw = request.args.get("days", "")
-    days = int(raw) if raw.isdigit() and int(raw) in DAY_CHOICES else DEFAULT_DAYS
+    asked = parse_int(request.args.get("days"))
+    days = asked if asked in DAY_CHOICES else DEFAULT_DAYS
     start, end = period(days, utcnow().date())
     return days, start, end

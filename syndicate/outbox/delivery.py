@@ -7,6 +7,7 @@ the lease to run out and another worker sends it again, with the same idempotenc
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from sqlalchemy import or_, select
 from syndicate.database import Database
 from syndicate.orm import utcnow
 from syndicate.outbox.models import MessageStatus, OutboxMessage
+from syndicate.web.inputs import one_line
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,8 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.recipient
-    email["Subject"] = message.subject
+    # A stored subject with a line break would make the header unbuildable on every retry.
+    email["Subject"] = one_line(message.subject)
     email["Date"] = format_datetime(message.created_at or utcnow())
     domain = sender.rpartition("@")[2] or "localhost"
     email["Message-ID"] = (
@@ -77,11 +80,18 @@ class FileTransport:
         self.directory = settings.directory
 
     def send(self, message: OutboxMessage) -> None:
-        """Write the message as ``<id>-<key>.eml`` (the same name if sent again)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        """Write the message as ``<id>-<key>.eml`` (the same name if sent again).
+
+        Messages carry invitation links and other secrets: the file is readable by its
+        owner only (0600, like ``secret_key``), whatever the umask.
+        """
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.directory / f"{message.id:08d}-{message.idempotency_key}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(build_email(message, self.settings.sender)))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)  # a leftover file keeps its mode through O_CREAT
+            out.write(bytes(build_email(message, self.settings.sender)))
         tmp.replace(path)
 
 

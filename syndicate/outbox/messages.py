@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from sqlalchemy.orm import Session
 
 from syndicate.outbox.models import OutboxMessage
+from syndicate.web.inputs import one_line
 
 
 def queue_email(
@@ -26,7 +27,7 @@ def queue_email(
         channel="email",
         topic=topic,
         recipient=to,
-        subject=subject[:300],
+        subject=one_line(subject)[:300],
         body=body,
         payload=payload or {},
         idempotency_key=uuid.uuid4().hex,

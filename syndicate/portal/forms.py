@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     RadioField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from licenses.eligibility import OUTLET_TYPES
 from licenses.models import Publisher
 from licenses.requests import TEXT_LIMITS
+from syndicate.web.inputs import BoundaryForm
 from syndicate.web.request_form import request_data
 
 SCOPE_CHOICES = [
@@ -41,11 +41,11 @@ DOMAIN_FIELDS = {
 }
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BoundaryForm):
     """No fields: a CSRF-protected button (accept, rotate, revoke, withdraw)."""
 
 
-class FeedKeyForm(FlaskForm):
+class FeedKeyForm(BoundaryForm):
     """A new feed key's label."""
 
     label = StringField(
@@ -64,7 +64,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class LicenceRequestForm(FlaskForm):
+class LicenceRequestForm(BoundaryForm):
     """A partner's request for another licence."""
 
     scope_kind = RadioField("What would you like to republish?", choices=SCOPE_CHOICES)

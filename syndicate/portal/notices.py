@@ -14,6 +14,7 @@ from syndicate.newswire.models import Notice, NoticeAcknowledgement
 from syndicate.newswire.notices import acknowledge
 from syndicate.portal.blueprint import bp, current_partner, current_publisher, own_or_404
 from syndicate.web.db import db_session
+from syndicate.web.inputs import parse_int
 
 PAGE_SIZE = 100
 
@@ -58,10 +59,10 @@ def notice_acknowledge() -> Response | tuple[str, int]:
 
     Another publisher's notice answers 404 exactly like a missing one.
     """
-    raw = request.form.get("notice_id", "")
-    if not raw.isdigit() or len(raw) > 12:
+    notice_id = parse_int(request.form.get("notice_id"), 1)
+    if notice_id is None:
         abort(404)
-    notice = own_or_404(Notice, int(raw))
+    notice = own_or_404(Notice, notice_id)
     form = AcknowledgeForm()
     if not form.validate():
         return render_template("portal/forbidden.html", message="The form expired. Try again."), 400

@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from syndicate.accounts.checks import confirm_password, locked_message
 from syndicate.accounts.forms import PartnerApiTokenForm
 from syndicate.accounts.models import ApiToken
-from syndicate.accounts.passwords import verify_password
 from syndicate.accounts.services import (
     AccountError,
     create_api_token,
@@ -20,6 +20,7 @@ from syndicate.accounts.services import (
     token_state,
     tokens_of,
 )
+from syndicate.accounts.throttle import Verdict
 from syndicate.extensions import limiter
 from syndicate.orm import utcnow
 from syndicate.portal.blueprint import bp, current_partner
@@ -63,7 +64,11 @@ def token_create() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _tokens_page(form, 422)
     user = current_partner()
-    if not verify_password(user.password_hash, form.password.data or ""):
+    verdict = confirm_password(user, form.password.data or "")
+    if verdict is Verdict.LOCKED:
+        form.password.errors = [locked_message()]
+        return _tokens_page(form, 429)
+    if verdict is Verdict.WRONG:
         form.password.errors = ["That is not your password."]
         return _tokens_page(form, 422)
     try:

@@ -12,9 +12,11 @@ from werkzeug.wrappers import Response
 from syndicate import audit
 from syndicate.newswire.forms import RemoveWebhookForm, WebhookForm
 from syndicate.newswire.models import PublisherWebhook
+from syndicate.outbox.history import recent_webhook_deliveries
 from syndicate.outbox.http import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from syndicate.portal.blueprint import bp, current_partner, current_publisher
 from syndicate.web.db import db_session
+from syndicate.web.inputs import url_problem as address_problem
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a recognisable prefix, not a secret
 
@@ -27,6 +29,9 @@ def _webhook() -> PublisherWebhook | None:
 
 def url_problem(url: str, production: bool) -> str | None:
     """Why ``url`` cannot receive webhooks, or ``None``."""
+    unreadable = address_problem(url.strip())
+    if unreadable:
+        return unreadable
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "Enter a full http:// or https:// address."
@@ -45,6 +50,7 @@ def _page(form: WebhookForm, status: int = 200, secret: str | None = None) -> tu
         new_secret=secret,
         remove_form=RemoveWebhookForm(formdata=None),
         headers=(SIGNATURE_HEADER, TIMESTAMP_HEADER, IDEMPOTENCY_HEADER),
+        deliveries=recent_webhook_deliveries(db_session(), current_publisher().id),
     )
     return html, status
 

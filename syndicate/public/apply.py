@@ -105,6 +105,8 @@ def apply() -> Response:
 def apply_submit() -> Response:
     """Assess and store the application, then show the confirmation (303)."""
     form = _form()
+    if not form.validate():
+        return _page(form, 422)
     user = signed_in_user()
     partner = user if user is not None and user.role is Role.PARTNER else None
     try:

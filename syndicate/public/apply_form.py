@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     RadioField,
@@ -18,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from licenses.eligibility import OUTLET_TYPES
 from licenses.requests import TEXT_LIMITS
+from syndicate.web.inputs import BoundaryForm
 from syndicate.web.request_form import request_data
 
 SCOPE_CHOICES = [
@@ -60,7 +60,7 @@ def _limit(name: str) -> dict[str, Any]:
     return {"maxlength": TEXT_LIMITS[name]}
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BoundaryForm):
     """Who asks, for what, and how they will use it; the licensing domain validates it."""
 
     organization = StringField(

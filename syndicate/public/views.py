@@ -32,6 +32,7 @@ from syndicate.public.public_feed import (
 from syndicate.templating import media_url
 from syndicate.web.db import db_session
 from syndicate.web.headers import make_public_cacheable
+from syndicate.web.inputs import parse_int
 
 bp = Blueprint("public", __name__)
 
@@ -55,10 +56,10 @@ def _helpers() -> dict[str, Any]:
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    number = parse_int(request.args.get("page", "1"), 1)
+    if number is None:
         abort(404, description=NO_PAGE)
-    return int(raw)
+    return number
 
 
 def _page(*conditions: Any, per_page: int | None = None) -> Page[Article]:

@@ -25,7 +25,7 @@ from syndicate.content.models import (
     SyndicationPolicy,
 )
 from syndicate.content.rights import composite_credit
-from syndicate.content.sanitize import render_body
+from syndicate.content.sanitize import body_problem, render_body
 from syndicate.newswire.notices import correct_article
 from syndicate.newswire.web import newswire_settings
 from syndicate.orm import utcnow
@@ -53,6 +53,7 @@ from syndicate.staff.permissions import (
     requires,
 )
 from syndicate.web.db import db_session
+from syndicate.web.inputs import parse_int
 
 PICKER_SIZE = 12
 
@@ -124,9 +125,14 @@ def _show_errors(form: ArticleForm, error: services.ContentError) -> None:
             field.errors = [*field.errors, message]
 
 
-def _preview(form: ArticleForm, article: Article | None) -> dict[str, Any]:
-    """The sanitised body and figures as they would be shown, without saving anything."""
+def _preview(form: ArticleForm, article: Article | None) -> dict[str, Any] | None:
+    """The sanitised body and figures as they would be shown, without saving anything;
+    ``None`` (with the reason on the body field) for a body beyond the cleaning limits."""
     body_format = form.body_format.data or BodyFormat.MARKDOWN.value
+    problem = body_problem(form.body_source.data or "", body_format)
+    if problem is not None:
+        form.body_source.errors = [*form.body_source.errors, problem]
+        return None
     links = list(article.images) if article is not None else []
     return {
         "headline": form.headline.data or "",
@@ -159,9 +165,9 @@ def _picker(session: Session, article: Article) -> list[Image]:
             func.lower(column).like(pattern, escape="\\")
             for column in (Image.alt_text, Image.caption, Image.creator, Image.organization)
         ]
-        number = query.lstrip("#")
-        if number.isdigit() and len(number) < 10:
-            matches.append(Image.id == int(number))
+        number = parse_int(query.lstrip("#"), 1)
+        if number is not None:
+            matches.append(Image.id == number)
         statement = statement.where(or_(*matches))
     return list(session.scalars(statement.limit(PICKER_SIZE)))
 
@@ -268,8 +274,9 @@ def article_new_preview() -> Page:
     _set_choices(db_session(), form)
     if not (form.slug.data or "").strip():
         form.slug.data = services.slugify(form.headline.data or "")
-    html = render_template("staff/articles/new.html", form=form, preview=_preview(form, None))
-    return html, 200
+    preview = _preview(form, None)
+    html = render_template("staff/articles/new.html", form=form, preview=preview)
+    return html, 200 if preview is not None else 422
 
 
 @bp.route("/articles/<int:article_id>", methods=["GET"])
@@ -289,9 +296,8 @@ def article_save(article_id: int) -> Response | Page:
     _set_choices(session, form)
     if not form.validate():
         return render_edit(article, form=form, status=422)
-    try:
-        expected = int(form.version.data or "0")
-    except ValueError:
+    expected = parse_int(form.version.data or "0")
+    if expected is None:
         abort(400)
     try:
         services.update_article(session, article, _fields(form), expected, _actor_id())
@@ -314,7 +320,8 @@ def article_preview(article_id: int) -> Page:
     article = _load(session, article_id)
     form = EditArticleForm()
     _set_choices(session, form)
-    return render_edit(article, form=form, preview=_preview(form, article))
+    preview = _preview(form, article)
+    return render_edit(article, form=form, preview=preview, status=200 if preview else 422)
 
 
 @bp.route("/articles/<int:article_id>/publish", methods=["POST"])

@@ -16,6 +16,7 @@ from syndicate.staff.blueprint import bp
 from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import COMMENT_MODERATE, COMMENT_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.inputs import parse_int
 
 QUEUE_FILTERS = (CommentStatus.HELD, CommentStatus.APPROVED, CommentStatus.SPAM)
 DONE = {
@@ -79,8 +80,8 @@ def comment_moderate(comment_id: int, action: str) -> Response:
     services.MODERATION_ACTIONS[action](session, comment, actor_id=current_user.id, now=utcnow())
     flash(DONE[action].format(id=comment.id, name=comment.author_name), "success")
     status = _status_filter()
-    page = request.form.get("page", "1")
+    page = parse_int(request.form.get("page"), 1, 100_000)
     args: dict[str, str | int] = {"status": status.value}
-    if page.isdigit() and page != "1":
-        args["page"] = int(page)
+    if page is not None and page != 1:
+        args["page"] = page
     return redirect(url_for("staff.comment_queue", **args), code=303)  # type: ignore[arg-type]

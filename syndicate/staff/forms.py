@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from syndicate.content.models import BodyFormat, ImageRole, SyndicationPolicy
 from syndicate.content.rights import RightsClass
 from syndicate.content.services import LIMITS
+from syndicate.web.inputs import BoundaryForm
 
 BODY_FORMAT_CHOICES = [
     SelectChoice(BodyFormat.MARKDOWN.value, "Markdown"),
@@ -42,7 +42,7 @@ ROLE_CHOICES = [
 ]
 
 
-class ArticleForm(FlaskForm):
+class ArticleForm(BoundaryForm):
     """The editable fields of an article; sections and authors are filled by the view."""
 
     headline = StringField(
@@ -84,7 +84,7 @@ class EditArticleForm(ArticleForm):
     version = HiddenField(validators=[DataRequired()])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(BoundaryForm):
     """Publish now, or schedule for a time given in UTC."""
 
     release_at = DateTimeLocalField(
@@ -99,11 +99,11 @@ class PublishForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BoundaryForm):
     """A bare form for buttons that only need a CSRF token (unpublish, detach)."""
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(BoundaryForm):
     """A correction note to append to an article."""
 
     note = TextAreaField(
@@ -113,7 +113,7 @@ class CorrectionForm(FlaskForm):
     )
 
 
-class AttachImageForm(FlaskForm):
+class AttachImageForm(BoundaryForm):
     """Place a library image in an article."""
 
     image_id = IntegerField("Image number", validators=[InputRequired("Choose an image.")])
@@ -126,7 +126,7 @@ class AttachImageForm(FlaskForm):
     )
 
 
-class ImageMetadataForm(FlaskForm):
+class ImageMetadataForm(BoundaryForm):
     """Alt text, caption and the rights fields of an image."""
 
     # Required, but checked with the rights (ImageRights.validate) so all problems show at once.

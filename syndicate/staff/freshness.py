@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request, session
 from flask_login import login_fresh, user_logged_in
 
+from syndicate.web.inputs import url_problem
+
 SIGNED_IN_AT = "signed_in_at"
 
 
@@ -43,7 +45,7 @@ def connect(app: Flask) -> None:
 
 def same_site_path(target: str | None) -> str | None:
     """``target`` reduced to a local path (with its query), or ``None`` if it leaves the site."""
-    if not target:
+    if not target or url_problem(target):
         return None
     parts = urlsplit(target)
     if parts.netloc and parts.netloc != request.host:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from licenses.models import LicenseKind, ScopeKind
+from syndicate.web.inputs import BoundaryForm
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -38,7 +38,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(BoundaryForm):
     """The licence granted by an approval; the defaults give the standard licence asked for."""
 
     kind = RadioField("Licence", choices=KIND_CHOICES, default=LicenseKind.STANDARD.value)
@@ -84,7 +84,7 @@ class ApproveForm(FlaskForm):
     )
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BoundaryForm):
     """A rejection and its reason, which the applicant reads."""
 
     reason = TextAreaField(
@@ -95,7 +95,7 @@ class RejectForm(FlaskForm):
     )
 
 
-class AskInfoForm(FlaskForm):
+class AskInfoForm(BoundaryForm):
     """A question to the applicant; the request stays open."""
 
     note = TextAreaField(
@@ -105,31 +105,31 @@ class AskInfoForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BoundaryForm):
     """A licence change that needs a reason (suspend)."""
 
     reason = TextAreaField("Reason", validators=[Length(max=2000)], render_kw={"rows": 2})
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BoundaryForm):
     """Revoking a licence: a reason and an explicit confirmation."""
 
     reason = TextAreaField("Reason", validators=[Length(max=2000)], render_kw={"rows": 2})
     confirm = BooleanField("I understand the partner's feeds stop at once, for good")
 
 
-class RenewForm(FlaskForm):
+class RenewForm(BoundaryForm):
     """A new end for a licence, or none."""
 
     ends_at = DateTimeLocalField("New end (UTC)", format=UTC_FORMAT, validators=[Optional()])
     open_ended = BooleanField("No end date")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BoundaryForm):
     """No fields: a CSRF-protected button (resume, revoke a key)."""
 
 
-class ReauthForm(FlaskForm):
+class ReauthForm(BoundaryForm):
     """The password again, before a decision."""
 
     password = PasswordField(

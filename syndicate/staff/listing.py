@@ -11,16 +11,14 @@ from sqlalchemy.orm import Session
 
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.pagination import Page
+from syndicate.web.inputs import parse_int
 
 STATUS_FILTERS = ("draft", "scheduled", "published", "killed")
 
 
 def page_number() -> int:
     """The ``page`` query parameter, at least 1; garbage counts as 1."""
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 100_000))
-    except ValueError:
-        return 1
+    return parse_int(request.args.get("page"), 1, 100_000) or 1
 
 
 def paginate(session: Session, statement: Select[Any], number: int, per_page: int) -> Page[Any]:

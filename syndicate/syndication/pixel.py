@@ -4,6 +4,11 @@ A token names one (publisher, article) pair. It is a short MAC of the pair follo
 the pair masked with a key stream derived from that MAC, so it reveals no ids and
 cannot be forged or altered without the secret key. Views are counted per article,
 publisher, day and referring host (the host only: no personal data), with one upsert.
+
+Anyone can fetch the image with any ``Referer``, so the hosts counted form a closed set:
+the partner's own domain (its website's, for that domain and every subdomain), ``""`` for
+no ``Referer``, and :data:`OTHER_HOST` for everything else. A partner's copy of a story
+therefore makes at most three rows a day, however many hosts are made up.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from syndicate.syndication.models import PickupView
 
 MAC_BYTES = 10
+# Where views from hosts outside the partner's own domain are counted.
+OTHER_HOST = "other"
 _PAIR = struct.Struct(">II")
 # A transparent 1×1 GIF.
 TRANSPARENT_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -81,6 +88,17 @@ def referrer_host(referrer: str) -> str:
     except ValueError:
         return ""
     return host.lower()[:253]
+
+
+def counted_host(host: str, own_domain: str) -> str:
+    """The host a view from ``host`` is counted under, for a partner whose domain is
+    ``own_domain``: that domain for itself and its subdomains, ``""`` for no host, else
+    :data:`OTHER_HOST`."""
+    if not host:
+        return ""
+    if own_domain and (host == own_domain or host.endswith("." + own_domain)):
+        return own_domain
+    return OTHER_HOST
 
 
 def record_view(

@@ -8,20 +8,31 @@ publisher holds no licence in force gets 403 (asking again for a key would not h
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feeds.http import accepts_gzip, not_modified
 from licenses.coverage import publisher_coverage
 from licenses.keys import authenticate_feed_key, key_digest, record_feed_key_use, use_due
+from licenses.models import Publisher
+from syndicate.content.models import Article
+from syndicate.extensions import limiter
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import CachedFeed, FeedCache
 from syndicate.syndication.fetches import FetchCounter, KeyDirectory
 from syndicate.syndication.grants import GRANT, Grant
-from syndicate.syndication.pixel import TRANSPARENT_GIF, PixelSigner, record_view, referrer_host
+from syndicate.syndication.pixel import (
+    TRANSPARENT_GIF,
+    PixelSigner,
+    counted_host,
+    record_view,
+    referrer_host,
+)
 from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
 from syndicate.syndication.shared import SharedItems
 from syndicate.syndication.version import ContentVersion, current_version, watched_version
@@ -235,28 +246,41 @@ def partner_json() -> Response:
     return serve_partner_feed("json")
 
 
+def _count_view(session: Session, publisher_id: int, article_id: int, host: str) -> None:
+    # A writing transaction of its own: the partner's domain is read and the view counted
+    # under one write lock (on SQLite a reading transaction cannot become a writer once
+    # another writer has committed).
+    domain = session.scalar(
+        select(Publisher.domain).where(
+            Publisher.id == publisher_id, exists().where(Article.id == article_id)
+        )
+    )
+    if domain is not None:
+        record_view(
+            session.connection(),
+            publisher_id=publisher_id,
+            article_id=article_id,
+            day=utcnow().date(),
+            host=counted_host(host, domain),
+        )
+
+
 @bp.route("/px/<token>.gif")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PIXEL"])
 def pixel(token: str) -> Response:
-    """The tracking image: always a 1×1 GIF; a genuine token counts one view.
+    """The tracking image: a 1×1 GIF; a genuine token counts one view.
 
     A forged or damaged token still gets the image (a partner's page never shows a broken
-    image) but nothing is recorded.
+    image) but nothing is recorded. Beyond the per-address rate limit the answer is 429 and
+    nothing is counted (the image is invisible, so the partner's page looks the same).
     """
     pair = pixel_signer().read(token)
     if pair is not None:
         publisher_id, article_id = pair
-        session = db_session()
-        try:
-            record_view(
-                session.connection(),
-                publisher_id=publisher_id,
-                article_id=article_id,
-                day=utcnow().date(),
-                host=referrer_host(request.headers.get("Referer", "")),
-            )
-        except IntegrityError:
-            # The article or publisher no longer exists: nothing to count.
-            session.rollback()
+        host = referrer_host(request.headers.get("Referer", ""))
+        # The article may go away between the check and the count: then nothing is counted.
+        with suppress(IntegrityError):
+            write_apart(lambda session: _count_view(session, publisher_id, article_id, host))
     response = Response(TRANSPARENT_GIF, content_type="image/gif")
     response.headers["Cache-Control"] = "no-store, max-age=0"
     return response

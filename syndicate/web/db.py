@@ -35,7 +35,7 @@ def init_app(app: Flask, db: Database) -> None:
     """Attach ``db`` and commit each request's work once, at its end.
 
     A response below 400 commits; anything else rolls back, so a refused request
-    leaves nothing half-written.
+    leaves nothing half-written (unless the view asked to :func:`keep_writes`).
     """
     app.extensions["syndicate.db"] = db
 
@@ -45,7 +45,7 @@ def init_app(app: Flask, db: Database) -> None:
         if session is None:
             return response
         try:
-            if response.status_code < 400:
+            if response.status_code < 400 or g.pop("db_keep_writes", False):
                 session.commit()
             else:
                 session.rollback()
@@ -59,6 +59,15 @@ def init_app(app: Flask, db: Database) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+def keep_writes() -> None:
+    """Commit this request's work even if its answer is an error.
+
+    For writes that are the refusal itself, such as counting a wrong password: rolling
+    them back with the rest of the refused request would undo the count.
+    """
+    g.db_keep_writes = True
 
 
 def write_apart(work: Callable[[Session], None]) -> bool:
