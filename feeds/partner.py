@@ -19,7 +19,7 @@ from feeds.dublincore import DublinCoreEntryExtension, DublinCoreExtension
 from feeds.entry import LinkPreservingEntry
 from feeds.items import FeedMeta, PartnerItem
 from feeds.mediarss import MediaCreditsEntryExtension, MediaCreditsExtension
-from feeds.text import xml_text
+from feeds.text import rss_html, rss_title, xml_text
 from feeds.tombstones import NoTombstoneEntry, TombstoneExtension
 
 
@@ -34,9 +34,11 @@ def _generator(
     fg.register_extension(
         "mediacredits", MediaCreditsExtension, MediaCreditsEntryExtension, atom=True, rss=True
     )
+    # RSS readers render descriptions (and some, titles) as HTML: text is escaped for them.
+    text, title = (rss_html, rss_title) if rss else (xml_text, xml_text)
     fg.id(meta.id)
-    fg.title(xml_text(meta.title))
-    fg.subtitle(xml_text(meta.subtitle) or xml_text(meta.title))
+    fg.title(title(meta.title))
+    fg.subtitle(text(meta.subtitle) or text(meta.title))
     fg.language(meta.language)
     fg.generator(meta.generator)
     if meta.author:
@@ -76,7 +78,8 @@ def _entry(fg: FeedGenerator, partner_item: PartnerItem, *, rss: bool) -> None:
     item = partner_item.item
     entry = fg.add_entry(LinkPreservingEntry(), order="append")
     entry.id(item.id)
-    entry.title(xml_text(item.title).strip())
+    text, title = (rss_html, rss_title) if rss else (xml_text, xml_text)
+    entry.title(title(item.title).strip())
     entry.link(href=item.link, rel="alternate", type="text/html")
     media = partner_item.media
     if media:
@@ -84,7 +87,7 @@ def _entry(fg: FeedGenerator, partner_item: PartnerItem, *, rss: bool) -> None:
         entry.link(href=lead.url, rel="enclosure", type=lead.media_type, length=str(lead.byte_size))
     if not rss and partner_item.license_url:
         entry.extra_link(partner_item.license_url, "license", "text/html")
-    summary = xml_text(item.summary)
+    summary = text(item.summary)
     if summary:
         entry.summary(summary)
     # type="html" escapes the markup as text; type="CDATA" would make invalid Atom.

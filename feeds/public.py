@@ -12,7 +12,7 @@ from feedgen.feed import FeedGenerator
 
 from feeds.dublincore import DublinCoreEntryExtension, DublinCoreExtension
 from feeds.items import FeedItem, FeedMeta
-from feeds.text import xml_text
+from feeds.text import rss_html, rss_title, xml_text
 
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -25,9 +25,11 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedG
         fg.register_extension(
             "dc", DublinCoreExtension, DublinCoreEntryExtension, atom=False, rss=True
         )
+    # RSS readers render descriptions (and some, titles) as HTML: text is escaped for them.
+    text, title = (rss_html, rss_title) if rss else (xml_text, xml_text)
     fg.id(meta.id)
-    fg.title(xml_text(meta.title))
-    fg.subtitle(xml_text(meta.subtitle) or xml_text(meta.title))
+    fg.title(title(meta.title))
+    fg.subtitle(text(meta.subtitle) or text(meta.title))
     fg.language(meta.language)
     fg.generator(meta.generator)
     if meta.author:
@@ -45,11 +47,12 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedG
     for item in items:
         entry = fg.add_entry(order="append")
         entry.id(item.id)
-        entry.title(xml_text(item.title).strip())
+        entry.title(title(item.title).strip())
         entry.link(href=item.link, rel="alternate")
-        summary = xml_text(item.summary)
+        summary = text(item.summary)
         if summary:
             # summary() also fills the RSS description; description() would add Atom content.
+            # Atom's summary has no type: plain text, escaped once by the XML writer.
             entry.summary(summary)
         entry.published(item.published)
         entry.updated(item.updated)

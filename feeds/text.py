@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
+from html import escape
 from urllib.parse import urlsplit
 
 # XML 1.0 refuses C0 controls other than tab, newline and carriage return, lone
@@ -45,6 +46,26 @@ def xml_text(value: str) -> str:
     if len(value) >= _LONG and not _has_refused(value):
         return value
     return _NOT_XML.sub("", value)
+
+
+def rss_html(value: str) -> str:
+    """Text for an RSS ``<description>``, which readers render as HTML: markup escaped.
+
+    The element then holds ``&lt;img …&gt;`` (``&amp;lt;`` in the bytes), which a reader
+    shows as the characters that were written, never as an element.
+    """
+    return escape(xml_text(value), quote=False)
+
+
+def rss_title(value: str) -> str:
+    """Text for an RSS ``<title>``: escaped like a description when it holds a ``<``.
+
+    Readers disagree on whether an RSS title is HTML; a title without ``<`` reads the same
+    either way, so only one that could turn into an element is escaped (and then whole, so
+    its ``&`` stays an ampersand for the readers that decode it as HTML).
+    """
+    text = xml_text(value)
+    return escape(text, quote=False) if "<" in text else text
 
 
 @lru_cache(maxsize=16)

@@ -180,6 +180,8 @@ class Article(Base, TimestampMixin):
     )
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # The words of body_html a reader sees (comments, tags and attributes left out): search.
+    body_text: Mapped[str] = mapped_column(Text, default="")
     dateline: Mapped[str] = mapped_column(String(120), default="")
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="RESTRICT"))
     status: Mapped[ArticleStatus] = mapped_column(

@@ -31,11 +31,12 @@ from syndicate.content.models import (
     SyndicationPolicy,
     Tag,
 )
-from syndicate.content.sanitize import render_body
+from syndicate.content.plaintext import visible_text
+from syndicate.content.sanitize import MAX_BODY_CHARS, body_problem, render_body
 from syndicate.orm import utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LIMITS = {"slug": 160, "headline": 300, "dateline": 120, "dek": 2000, "body_source": 500_000}
+LIMITS = {"slug": 160, "headline": 300, "dateline": 120, "dek": 2000, "body_source": MAX_BODY_CHARS}
 
 
 class ContentError(ValueError):
@@ -143,6 +144,10 @@ def _validate(session: Session, fields: ArticleFields, article_id: int | None) -
     for name, limit in LIMITS.items():
         if len(getattr(fields, name)) > limit:
             problems[name] = f"At most {limit:,} characters."
+    if "body_source" not in problems:
+        body = body_problem(fields.body_source, fields.body_format.value)
+        if body is not None:
+            problems["body_source"] = body
     if "slug" not in problems:
         clash = session.scalar(select(Article.id).where(Article.slug == fields.slug))
         if clash is not None and clash != article_id:
@@ -210,13 +215,15 @@ def snapshot(article: Article) -> dict[str, Any]:
 def create_article(session: Session, fields: ArticleFields, actor_id: int | None) -> Article:
     """Create a draft; refuses a slug that exists and any missing required field."""
     _validate(session, fields, None)
+    body_html = render_body(fields.body_source, fields.body_format.value)
     article = Article(
         slug=fields.slug,
         headline=fields.headline,
         dek=fields.dek.strip(),
         body_format=fields.body_format,
         body_source=fields.body_source,
-        body_html=render_body(fields.body_source, fields.body_format.value),
+        body_html=body_html,
+        body_text=visible_text(body_html),
         dateline=fields.dateline.strip(),
         section_id=fields.section_id,
         syndication=fields.syndication,
@@ -273,6 +280,7 @@ def update_article(
             article.body_format = fields.body_format
             article.body_source = fields.body_source
             article.body_html = body_html
+            article.body_text = visible_text(body_html)
             article.dateline = fields.dateline.strip()
             article.section_id = fields.section_id
             article.syndication = fields.syndication
@@ -549,7 +557,11 @@ def add_correction(
 
 
 def search_condition(query: str) -> ColumnElement[bool]:
-    """Case-insensitive match of every word of ``query`` in headline, dek or body."""
+    """Case-insensitive match of every word of ``query`` in headline, dek or body.
+
+    The body is its visible text, never the staff's source: a comment or a link target
+    written there is not something the public can read, so search does not find it.
+    """
     words = [w for w in re.split(r"\s+", query.strip()) if w][:8]
     clauses = []
     for word in words:
@@ -558,7 +570,7 @@ def search_condition(query: str) -> ColumnElement[bool]:
             or_(
                 func.lower(Article.headline).like(pattern.lower(), escape="\\"),
                 func.lower(Article.dek).like(pattern.lower(), escape="\\"),
-                func.lower(Article.body_source).like(pattern.lower(), escape="\\"),
+                func.lower(Article.body_text).like(pattern.lower(), escape="\\"),
             )
         )
     return and_(*clauses)

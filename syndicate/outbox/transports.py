@@ -46,14 +46,14 @@ def transports_from_config(
 ) -> dict[str, Transport]:
     """One transport per outbox channel (webhooks need the database for their secrets)."""
     timeout = float(config["WEBHOOKS_TIMEOUT_SECONDS"])
+    # One rule for every outbound HTTP call: the hub's address is checked like a partner's.
+    allow_private = bool(config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"])
     transports: dict[str, Transport] = {
         "email": make_transport(mail_settings(config)),
-        "websub": WebSubTransport(timeout=timeout),
+        "websub": WebSubTransport(timeout=timeout, allow_private=allow_private),
     }
     if database is not None:
         transports["webhook"] = WebhookTransport(
-            webhook_lookup(database),
-            timeout=timeout,
-            allow_private=bool(config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"]),
+            webhook_lookup(database), timeout=timeout, allow_private=allow_private
         )
     return transports

@@ -37,6 +37,7 @@ def listing_options() -> list[LoaderOption]:
         _images(),
         defer(Article.body_html, raiseload=True),
         defer(Article.body_source, raiseload=True),
+        defer(Article.body_text, raiseload=True),
         raiseload(Article.tags),
         raiseload(Article.corrections),
     ]
@@ -50,6 +51,7 @@ def feed_options() -> list[LoaderOption]:
         raiseload(Article.images),
         defer(Article.body_html, raiseload=True),
         defer(Article.body_source, raiseload=True),
+        defer(Article.body_text, raiseload=True),
         raiseload(Article.tags),
         raiseload(Article.corrections),
     ]
