@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from syndicate.config import ensure_secret_key, instance_path, read_settings
+from syndicate.config import ensure_base_url, ensure_secret_key, instance_path, read_settings
 from syndicate.database import Database
 
 
@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     settings = read_settings(overrides, instance=instance)
     ensure_secret_key(settings, instance)
+    ensure_base_url(settings)
     app.config.from_mapping(settings)
     app.config["SESSION_COOKIE_NAME"] = "syndicate_session"
     app.config["REMEMBER_COOKIE_NAME"] = "syndicate_remember"
@@ -45,10 +46,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("syndicate").setLevel(logging.INFO)
 
     from syndicate.web import db as web_db
-    from syndicate.web import errors, headers
+    from syndicate.web import errors, headers, inputs
 
     web_db.init_app(app, Database(app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"]))
     errors.init_app(app)
+    inputs.init_app(app)
     headers.init_app(app)
 
     from syndicate.extensions import init_extensions

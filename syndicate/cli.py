@@ -93,19 +93,32 @@ def demo(force: bool) -> None:
 @click.option("--port", default=None, type=int, help="Port (default: $PORT or 5000).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--access-log/--no-access-log", default=True, show_default=True)
-def serve(host: str, port: int | None, workers: int, access_log: bool) -> None:
-    """Serve the application with gunicorn (a production server)."""
+@click.option(
+    "--worker/--no-worker",
+    "outbox_worker",
+    default=True,
+    show_default=True,
+    help="Also run the outbox worker (e-mail, webhooks, WebSub) as a supervised child "
+    "process; turn it off where `syndicate worker` runs on its own.",
+)
+def serve(host: str, port: int | None, workers: int, access_log: bool, outbox_worker: bool) -> None:
+    """Serve the application with gunicorn (a production server) and the outbox worker."""
     import os
 
     from syndicate.server import run_gunicorn
 
     port = port or int(os.environ.get("PORT") or 5000)
-    try:
-        _create_app()  # fail here, with a clear message, if the configuration is unusable
-    except click.ClickException:
-        raise
+    # In development the public address follows the port served; the web workers and the
+    # outbox worker inherit it from here.
+    os.environ["PORT"] = str(port)
+    app = _create_app()  # fail here, with a clear message, if the configuration is unusable
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)", err=True)
-    run_gunicorn(host=host, port=port, workers=workers, access_log=access_log)
+    click.echo(f"Public address: {app.config['SITE_BASE_URL']}/", err=True)
+    if not outbox_worker:
+        click.echo("No outbox worker: run `syndicate worker` to deliver messages.", err=True)
+    run_gunicorn(
+        host=host, port=port, workers=workers, access_log=access_log, outbox_worker=outbox_worker
+    )
 
 
 def _user_by_email(session: Session, email: str) -> User:
@@ -293,10 +306,19 @@ def tokens_revoke(token_id: int) -> None:
     default=None,
     help="Seconds between rounds (default: worker.interval_seconds).",
 )
+@click.option("--parent-pid", type=int, default=None, hidden=True)
 @with_appcontext
-def worker(once: bool, interval: float | None) -> None:
+def worker(once: bool, interval: float | None, parent_pid: int | None) -> None:
     """Deliver queued e-mails, webhooks and WebSub pings, and run periodic upkeep (licence
-    expiry, pings for feed changes that come with time alone)."""
+    expiry, pings for feed changes that come with time alone).
+
+    SIGTERM or SIGINT lets the round in progress finish, then the worker exits. Started by
+    `syndicate serve`, it also exits when the server is gone, so a server that was killed
+    leaves no worker behind.
+    """
+    import os
+    import signal
+    import threading
     import time
 
     from licenses.licences import expire_due
@@ -310,8 +332,20 @@ def worker(once: bool, interval: float | None) -> None:
     db = database()
     transports = transports_from_config(config, db)
     pause = interval or float(config["WORKER_INTERVAL_SECONDS"])
+    stopping = threading.Event()
+
+    def _stop(_signum: int, _frame: object) -> None:
+        stopping.set()
+
+    if not once:
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+    def orphaned() -> bool:
+        return parent_pid is not None and os.getppid() != parent_pid
+
     click.echo(f"Worker started ({config['MAIL_BACKEND']} mail backend).", err=True)
-    while True:
+    while not stopping.is_set() and not orphaned():
         with db.transaction() as session:
             expired = expire_due(session)
             pinged = queue_timed_pings(
@@ -330,7 +364,13 @@ def worker(once: bool, interval: float | None) -> None:
             )
         if once:
             return
-        time.sleep(pause)
+        deadline = time.monotonic() + pause
+        while not stopping.is_set() and not orphaned():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            stopping.wait(min(1.0, left))
+    click.echo("Worker stopped.", err=True)
 
 
 def _progress(message: str) -> None:

@@ -1,18 +1,115 @@
-"""Run the application under gunicorn."""
+"""Run the application under gunicorn, with the outbox worker beside it."""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 # Client, worker process id, request line without the query string, status, bytes, seconds.
 ACCESS_LOG_FORMAT = '%(h)s %(p)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)ss "%(a)s"'
 
+log = logging.getLogger("syndicate.server")
+
+
+def outbox_worker_command(parent_pid: int) -> list[str]:
+    """The command line of an outbox worker that exits when ``parent_pid`` is gone."""
+    return [sys.executable, "-m", "syndicate", "worker", "--parent-pid", str(parent_pid)]
+
+
+class OutboxWorker:
+    """``syndicate worker`` as a child process of the server.
+
+    Started with the server, started again when it dies (waiting a little longer after each
+    quick death, up to ``max_delay`` seconds), and stopped when the server stops.
+    """
+
+    def __init__(self, command: list[str], *, max_delay: float = 60.0) -> None:
+        self.command = command
+        self.max_delay = max_delay
+        self.process: subprocess.Popen[bytes] | None = None
+        self.delay = 1.0
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.stopped = False
+
+    def start(self) -> None:
+        """Start the worker process."""
+        self.process = subprocess.Popen(self.command)  # noqa: S603 (our own interpreter)
+        self.started_at = time.monotonic()
+        self.restart_at = None
+        log.info("Outbox worker started (pid %s).", self.process.pid)
+
+    def check(self) -> None:
+        """Start the worker again if it has died and its restart delay has passed."""
+        if self.stopped or self.process is None:
+            return
+        now = time.monotonic()
+        if self.restart_at is None:
+            if self.process.poll() is None:
+                return
+            # A worker that ran for a while starts again at once; one that keeps dying waits.
+            self.delay = 1.0 if now - self.started_at > self.max_delay else self.delay
+            self.restart_at = now + self.delay
+            # No exit status here: gunicorn's master reaps every child, ours included.
+            log.warning(
+                "Outbox worker (pid %s) has exited; starting it again in %.0fs.",
+                self.process.pid,
+                self.delay,
+            )
+            self.delay = min(self.delay * 2, self.max_delay)
+        if now >= self.restart_at:
+            self.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the worker to finish its round and exit; kill it if it has not after ``timeout``."""
+        self.stopped = True
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.info("Outbox worker stopped.")
+
+
+class _Arbiter(Arbiter):
+    """gunicorn's master process, which also looks after the outbox worker.
+
+    The master's own loop (about once a second) checks the worker, so no thread is needed.
+    """
+
+    outbox: OutboxWorker | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self.outbox is not None:
+            self.outbox.start()
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        if self.outbox is not None and os.getpid() == self.pid:
+            self.outbox.check()
+
+    def stop(self, graceful: bool = True) -> None:
+        if self.outbox is not None:
+            self.outbox.stop()
+        super().stop(graceful)
+
 
 class _Server(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], outbox: OutboxWorker | None) -> None:
         self.options = options
+        self.outbox = outbox
         super().__init__()
 
     def load_config(self) -> None:
@@ -24,9 +121,21 @@ class _Server(BaseApplication):
 
         return create_app()
 
+    def run(self) -> None:
+        arbiter = _Arbiter(self)
+        arbiter.outbox = self.outbox
+        try:
+            arbiter.run()
+        except RuntimeError as exc:
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)
 
-def run_gunicorn(*, host: str, port: int, workers: int, access_log: bool = True) -> None:
-    """Serve on ``host:port`` with ``workers`` processes.
+
+def run_gunicorn(
+    *, host: str, port: int, workers: int, access_log: bool = True, outbox_worker: bool = True
+) -> None:
+    """Serve on ``host:port`` with ``workers`` processes, and the outbox worker unless
+    ``outbox_worker`` is false (where ``syndicate worker`` runs apart).
 
     The access log prints the path without its query string (``%(U)s``), so secrets
     passed as ``?key=`` never reach a log line.
@@ -43,4 +152,5 @@ def run_gunicorn(*, host: str, port: int, workers: int, access_log: bool = True)
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1",
     }
-    _Server(options).run()
+    outbox = OutboxWorker(outbox_worker_command(os.getpid())) if outbox_worker else None
+    _Server(options, outbox).run()

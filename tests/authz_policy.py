@@ -192,6 +192,8 @@ POLICY: dict[tuple[str, str], str] = {
     ("/staff/pickups.csv", "GET"): "staff",
     ("/staff/pickups/fetches.csv", "GET"): "staff",
     ("/staff/audit", "GET"): "staff",
+    ("/staff/outbox", "GET"): "staff",
+    ("/staff/outbox/<int:message_id>", "GET"): "staff",
     ("/staff/comments", "GET"): "staff",
     ("/staff/comments/<int:comment_id>/<any(approve, spam, delete):action>", "POST"): "staff",
     ("/staff/images", "GET"): "staff",

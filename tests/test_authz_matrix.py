@@ -131,6 +131,7 @@ def world(app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch) -> Iter
             "publisher_id": publisher_a.id,
             "token_id": token_a.id,
             "user_id": users["partner_a"].id,
+            "message_id": 1,
             "action": "approve",
         },
         tokens=tokens,

@@ -161,6 +161,7 @@ def production_app(app: Flask, db: Database) -> Iterator[Flask]:
             "SECRET_KEY": "production-test-secret-0123456789",
             "DATABASE_URL": app.config["DATABASE_URL"],
             "MEDIA_DIR": app.config["MEDIA_DIR"],
+            "SITE_BASE_URL": "http://localhost",
             "RATELIMIT_LOGIN": "10000 per minute",
         }
     )

@@ -53,13 +53,15 @@ def _rights(form: ImageMetadataForm, current: Image | None = None) -> ImageRight
             until = previous
         else:
             until = datetime.combine(day, time.min, tzinfo=UTC)
+    rights_class = RightsClass(form.rights_class.data)
     return ImageRights(
-        rights_class=RightsClass(form.rights_class.data),
+        rights_class=rights_class,
         creator=form.creator.data or "",
         organization=form.organization.data or "",
         license_url=form.license_url.data or "",
         source_url=form.source_url.data or "",
-        partner_allowed=bool(form.partner_allowed.data),
+        # Agency photos never go to partners: the box cannot say otherwise.
+        partner_allowed=bool(form.partner_allowed.data) and rights_class is not RightsClass.AGENCY,
         partner_allowed_until=until,
     )
 
@@ -97,7 +99,7 @@ def _metadata(image: Image) -> dict[str, Any]:
         "rights_class": image.rights_class.value,
         "license_url": image.license_url,
         "source_url": image.source_url,
-        "partner_allowed": image.partner_allowed,
+        "partner_allowed": image.partner_allowed and image.rights_class is not RightsClass.AGENCY,
         "partner_allowed_until": (
             image.partner_allowed_until.date() if image.partner_allowed_until else None
         ),

@@ -33,6 +33,7 @@ NOTICE_VIEW = "notice:view"
 PICKUP_VIEW = "pickup:view"
 USER_VIEW = "user:view"
 USER_MANAGE = "user:manage"
+OUTBOX_VIEW = "outbox:view"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -58,6 +59,7 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         PICKUP_VIEW,
         USER_VIEW,
         USER_MANAGE,
+        OUTBOX_VIEW,
     }
 )
 

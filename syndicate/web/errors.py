@@ -41,6 +41,22 @@ TITLES = {
 }
 
 
+# What a page says when the code gave no reason of its own (Werkzeug's stock wording is
+# written for developers: "If you entered the URL manually please check your spelling").
+PAGE_MESSAGES = {
+    400: "Something in the request did not make sense to us. Go back and try again.",
+    401: "Sign in to see this page.",
+    403: "Your account does not give you access to this page.",
+    404: "There is no page at this address. It may have moved, or the link may be mistyped. "
+    "Try the search, or start again from the front page.",
+    405: "This page cannot be used that way. Go back and try again.",
+    410: "This page is no longer available.",
+    413: "That was more than we accept in one go.",
+    415: "We cannot read that kind of file.",
+    429: "You have made many requests in a short time. Wait a minute, then try again.",
+}
+
+
 def wants_json() -> bool:
     """API paths answer in JSON."""
     return request.path.startswith("/api/")
@@ -76,7 +92,12 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         message = exc.description or TITLES.get(status, "Error")
-        response = json_error(status, message) if wants_json() else error_page(status, message)
+        if wants_json():
+            response = json_error(status, message)
+        else:
+            if message == type(exc).description and status in PAGE_MESSAGES:
+                message = PAGE_MESSAGES[status]
+            response = error_page(status, message)
         for name, value in exc.get_headers() or []:
             if name.lower() not in {"content-type", "content-length"}:
                 response.headers[name] = value

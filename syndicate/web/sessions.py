@@ -6,7 +6,8 @@ refreshed as the user makes requests. Because both travel inside the cookie, a c
 old cookie carries its old times and expires on its own, wherever it is replayed.
 
 A session restored from the "remember me" cookie starts a new session: it is stamped when it
-is restored (and is never "fresh" for the console's decisions). When a limit is exceeded the
+is restored, bound to the browser as a sign-in is (so "strong" session protection keeps it on
+the next request), and is never "fresh" for the console's decisions. When a limit is exceeded the
 user is signed out on this device: the session and the "remember me" cookie are cleared.
 """
 
@@ -32,6 +33,15 @@ def _stamp_sign_in(_sender: Any, **_extra: Any) -> None:
     now = _now()
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN] = now
+
+
+def _stamp_restore(sender: Any, **extra: Any) -> None:
+    # Flask-Login records the session's identifier (``_id``) when a password sign-in starts a
+    # session, but not when the "remember me" cookie restores one; with "strong" protection
+    # the next request then sees an identifier that does not match, empties the session and
+    # deletes the remember cookie. Record it here, as a sign-in does.
+    session["_id"] = current_app.login_manager._session_identifier_generator()  # type: ignore[attr-defined]
+    _stamp_sign_in(sender, **extra)
 
 
 def expired_reason(started: object, seen: object, now: int) -> str | None:
@@ -77,5 +87,5 @@ def enforce_session_limits() -> None:
 def init_app(app: Flask) -> None:
     """Stamp sign-ins and restores, and check the limits before every request."""
     user_logged_in.connect(_stamp_sign_in, app)
-    user_loaded_from_cookie.connect(_stamp_sign_in, app)
+    user_loaded_from_cookie.connect(_stamp_restore, app)
     app.before_request(enforce_session_limits)
