@@ -19,13 +19,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The whole service: the site and the outbox worker. Links printed by the demo and sent in
+# e-mails follow PORT (see [site] base_url).
 run: $(STAMP)
 	$(BIN)/syndicate db upgrade
-	$(BIN)/syndicate demo
+	PORT=$(PORT) $(BIN)/syndicate demo
 	$(BIN)/syndicate serve --host 127.0.0.1 --port $(PORT)
 
+# One test process per core, the quick property-test depth (CI runs the thorough one).
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check syndicate feeds licenses tests bench migrations

@@ -12,8 +12,9 @@ and at each moment compares with :mod:`syndicate.newswire.reference`:
 * the API's condition (:func:`partner_condition`), as SQL;
 * the :class:`Coverage` twins that notices use, and :func:`covered_publishers` itself.
 
-2,000 generated licence sets per run, each checked at three to six moments (at least 6,000
-licence-set × moment cases, counted), derandomised so CI is stable.
+2,000 generated licence sets in a thorough run (CI; 200 in a quick local one), each checked
+at three to six moments (at least 6,000 licence-set × moment cases, counted), derandomised so
+CI is stable.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from syndicate.newswire import reference
 from syndicate.newswire.embargo import had_received, partner_can_see, partner_condition
 from syndicate.newswire.notices import covered_publishers
 from syndicate.syndication.query import feed_page
+from tests.depth import examples
 from tests.factories import make_article, make_publisher, make_section
 
-EXAMPLES = 2_000
-#: Each example is checked at three to six moments: at least 6,000 cases a run.
+#: 2,000 licence sets in a thorough run (CI), 200 in a quick one; each is checked at three
+#: to six moments, so at least three cases per licence set.
+EXAMPLES = examples(thorough=2_000, quick=200)
 MIN_MOMENTS, MAX_MOMENTS = 3, 6
-MIN_CASES = 6_000
+MIN_CASES = 3 * EXAMPLES
 KILL_DAYS = 14
 PAGE = 500
 T0 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

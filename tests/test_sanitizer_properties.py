@@ -20,8 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from syndicate.content.sanitize import ALLOWED_TAGS, clean_html, render_body, render_markdown
+from tests.depth import examples
 
-EXAMPLES = 2_500
+# Four properties: 10,000 generated documents a thorough run (CI), 1,000 a quick one.
+EXAMPLES = examples(thorough=2_500, quick=250)
 FORBIDDEN_TAGS = {
     "script",
     "style",

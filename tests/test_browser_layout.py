@@ -1,0 +1,149 @@
+"""Every staff console and partner portal page of the demo fits and works at four widths.
+
+A staff and a partner session walk the pages linked from the console and the portal (one
+page per route, numbers in paths folded together) at 390, 768, 1280 and 1920 px. On each,
+the page must not be wider than the window, and every link and button in the main content
+must be reachable: scrolled into view (a table that scrolls in its own box scrolls too), it
+lies inside the window and is the element found at its own centre, not covered by another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser_support import DemoSite, chromium, serve_demo
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (390, 768, 1280, 1920)
+# Pages that answer with something other than a page to look at, or end the session.
+SKIPPED = re.compile(r"(/logout|\.csv|/export|/media/|/feeds/|/api/)")
+MAX_PAGES = 60
+
+# Runs in the page: each visible link and button of <main>, scrolled into view, must lie in
+# the window and be what the browser finds at its centre. Returns what is not.
+REACHABLE = """
+() => {
+  const problems = [];
+  const width = document.documentElement.clientWidth;
+  const height = window.innerHeight;
+  const controls = 'main a[href], main button, main input[type=submit]';
+  for (const el of document.querySelectorAll(controls)) {
+    const style = getComputedStyle(el);
+    if (style.visibility === 'hidden' || style.display === 'none') continue;
+    if (el.closest('.visually-hidden, [hidden], details:not([open]) > :not(summary)')) continue;
+    const first = el.getBoundingClientRect();
+    if (first.width === 0 && first.height === 0) continue;
+    el.scrollIntoView({block: 'center', inline: 'center'});
+    // A link that wraps has one box per line; its first line is what a finger aims at.
+    const box = el.getClientRects()[0] || el.getBoundingClientRect();
+    const label = (el.innerText || el.value || el.getAttribute('href') || '').trim().slice(0, 40);
+    if (box.left < -1 || box.right > width + 1 || box.top < -1 || box.bottom > height + 1) {
+      const span = `${Math.round(box.left)}..${Math.round(box.right)} of ${width}`;
+      problems.push(`outside the window: ${el.tagName} "${label}" at ${span}`);
+      continue;
+    }
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    const label_of_hit = hit && hit.closest('label');
+    if (hit !== el && !el.contains(hit) && !(label_of_hit && label_of_hit.contains(el))) {
+      const what = hit ? `${hit.tagName}.${hit.className}` : 'nothing';
+      problems.push(`covered: ${el.tagName} "${label}" by ${what}`);
+    }
+  }
+  window.scrollTo(0, 0);
+  return problems;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
+    """A migrated SQLite instance with the demo content, served on a free loopback port."""
+    with serve_demo(tmp_path_factory.mktemp("layout-instance")) as site:
+        yield site
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, launched by Playwright."""
+    with chromium() as launched:
+        yield launched
+
+
+def _signed_in(browser: Any, site: DemoSite, email: str) -> Any:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site.base_url + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", site.credentials()[email])
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    return page
+
+
+def _route_shape(path: str) -> str:
+    return re.sub(r"/\d+", "/N", path)
+
+
+def _pages(page: Any, site: DemoSite, start: str) -> list[str]:
+    """The GET pages under ``start`` reachable by links, one per route shape."""
+    seen_shapes: set[str] = set()
+    queue, found = [start], []
+    while queue and len(found) < MAX_PAGES:
+        path = queue.pop(0)
+        shape = _route_shape(path)
+        if shape in seen_shapes:
+            continue
+        seen_shapes.add(shape)
+        response = page.goto(site.base_url + path)
+        if (
+            response is None
+            or response.status != 200
+            or "text/html" not in (response.headers.get("content-type", ""))
+        ):
+            continue
+        found.append(path)
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            parts = urlsplit(href)
+            if parts.netloc != urlsplit(site.base_url).netloc or parts.query or parts.fragment:
+                continue
+            if (
+                parts.path.startswith(start)
+                and not SKIPPED.search(parts.path)
+                and _route_shape(parts.path) not in seen_shapes
+            ):
+                queue.append(parts.path)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("email_kind", "start"),
+    [("staff", "/staff/"), ("partner", "/portal/")],
+)
+def test_every_console_and_portal_page_fits_and_every_control_is_reachable(
+    browser: Any, demo_site: DemoSite, email_kind: str, start: str
+) -> None:
+    emails = list(demo_site.credentials())
+    email = next(e for e in emails if (email_kind == "staff") == e.endswith("@lanterndesk.example"))
+    page = _signed_in(browser, demo_site, email)
+    paths = _pages(page, demo_site, start)
+    assert len(paths) >= (8 if start == "/portal/" else 12), (page.url, paths)
+    problems: list[str] = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            page.goto(demo_site.base_url + path)
+            overflow = page.evaluate(
+                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 1:
+                problems.append(f"{width}px {path}: page {overflow}px wider than the window")
+            problems.extend(f"{width}px {path}: {p}" for p in page.evaluate(REACHABLE))
+    assert not problems, f"{len(problems)} problems on {len(paths)} pages:\n" + "\n".join(
+        problems[:60]
+    )
