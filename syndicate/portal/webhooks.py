@@ -13,7 +13,14 @@ from syndicate import audit
 from syndicate.newswire.forms import RemoveWebhookForm, WebhookForm
 from syndicate.newswire.models import PublisherWebhook
 from syndicate.outbox.history import recent_webhook_deliveries
-from syndicate.outbox.http import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
+from syndicate.outbox.http import (
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryFailed,
+    destination,
+    resolve,
+)
 from syndicate.portal.blueprint import bp, current_partner, current_publisher
 from syndicate.web.db import db_session
 from syndicate.web.inputs import url_problem as address_problem
@@ -39,6 +46,30 @@ def url_problem(url: str, production: bool) -> str | None:
         return "Use an https:// address: notices must travel encrypted."
     if parts.username or parts.password:
         return "Leave credentials out of the address; the signature authenticates us."
+    return None
+
+
+class _Unresolved(Exception):
+    """The name does not resolve now: left to the worker, which retries."""
+
+
+def _resolve_or_leave(host: str, port: int) -> list[str]:
+    try:
+        return resolve(host, port)
+    except OSError as exc:
+        raise _Unresolved from exc
+
+
+def delivery_problem(url: str, allow_private: bool) -> str | None:
+    """Why the outbox worker would refuse to deliver to ``url`` today, by the very check it
+    runs (:func:`syndicate.outbox.http.destination`), or ``None``. A name that does not
+    resolve right now is accepted: the worker resolves it again at each attempt."""
+    try:
+        destination(url, allow_private=allow_private, resolver=_resolve_or_leave)
+    except _Unresolved:
+        return None
+    except DeliveryFailed as exc:
+        return f"We could not deliver there: {exc}. Use a public address."
     return None
 
 
@@ -70,7 +101,9 @@ def webhook_save() -> Response | tuple[str, int]:
     if not form.validate():
         return _page(form, 422)
     url = (form.url.data or "").strip()
-    problem = url_problem(url, current_app.config["ENV"] == "production")
+    problem = url_problem(url, current_app.config["ENV"] == "production") or delivery_problem(
+        url, bool(current_app.config["WEBHOOKS_ALLOW_PRIVATE_ADDRESSES"])
+    )
     if problem:
         form.url.errors = [problem]
         return _page(form, 422)
