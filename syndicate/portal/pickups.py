@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 
 from syndicate.newswire import pickups
-from syndicate.newswire.charts import pickups_chart
+from syndicate.newswire.charts import chart_response, pickups_chart
 from syndicate.newswire.csvexport import csv_response, csv_text
 from syndicate.newswire.web import DAY_CHOICES, requested_period
 from syndicate.portal.blueprint import bp, current_publisher
@@ -25,11 +25,22 @@ def pickups_page() -> str:
         day_choices=DAY_CHOICES,
         start=start,
         end=end,
-        chart=pickups_chart(series, f"{publisher.name}: pickups, {start:%d %b} – {end:%d %b %Y}"),
+        series=series,
+        chart_endpoint="portal.pickups_chart_svg",
         total_views=sum(p.views for p in series),
         total_fetches=sum(p.fetches for p in series),
         top=pickups.top_articles(session, start, end, publisher.id),
     )
+
+
+@bp.route("/pickups/chart.svg")
+def pickups_chart_svg() -> Response:
+    """This publisher's chart as an SVG image, for the same ``?days=`` period."""
+    publisher = current_publisher()
+    _days, start, end = requested_period()
+    series = pickups.daily_series(db_session(), start, end, publisher.id)
+    title = f"{publisher.name}: pickups, {start:%d %b} – {end:%d %b %Y}"
+    return chart_response(pickups_chart(series, title, request.args.get("size", "wide")))
 
 
 @bp.route("/pickups.csv")

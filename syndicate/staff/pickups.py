@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, render_template, request
 
 from syndicate.newswire import pickups
-from syndicate.newswire.charts import pickups_chart
+from syndicate.newswire.charts import chart_response, pickups_chart
 from syndicate.newswire.csvexport import csv_response, csv_text
 from syndicate.newswire.web import DAY_CHOICES, requested_period
 from syndicate.staff.blueprint import bp
@@ -27,12 +27,22 @@ def pickups_dashboard() -> str:
         start=start,
         end=end,
         series=series,
-        chart=pickups_chart(series, f"Pickups, {start:%d %b} – {end:%d %b %Y}"),
+        chart_endpoint="staff.pickups_chart_svg",
         total_views=sum(p.views for p in series),
         total_fetches=sum(p.fetches for p in series),
         top=pickups.top_articles(session, start, end),
         partners=pickups.publisher_totals(session, start, end),
     )
+
+
+@bp.route("/pickups/chart.svg")
+@requires(PICKUP_VIEW)
+def pickups_chart_svg() -> Response:
+    """The dashboard's chart as an SVG image, for the same ``?days=`` period."""
+    _days, start, end = requested_period()
+    series = pickups.daily_series(db_session(), start, end)
+    title = f"Pickups, {start:%d %b} – {end:%d %b %Y}"
+    return chart_response(pickups_chart(series, title, request.args.get("size", "wide")))
 
 
 @bp.route("/pickups.csv")
