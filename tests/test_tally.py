@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -109,7 +110,7 @@ def _entry(version: int, text: str, valid_until: datetime | None = None) -> Cach
     return CachedFeed(version, valid_until, rep, "application/rss+xml; charset=utf-8")
 
 
-def test_cache_reads_without_a_lock_stay_exact_while_other_threads_write() -> None:
+def test_cache_reads_stay_exact_while_other_threads_write() -> None:
     now = datetime(2026, 5, 1, tzinfo=UTC)
     one = _entry(1, "a")
     cache = FeedCache(max_bytes=one.size * 3)
@@ -134,3 +135,47 @@ def test_cache_reads_without_a_lock_stay_exact_while_other_threads_write() -> No
     assert len(cache) <= 3
     assert cache._bytes == sum(entry.size for entry in cache._entries.values())
     assert cache._bytes <= cache.max_bytes
+
+
+def test_readers_marking_entries_recent_never_break_a_writer_evicting() -> None:
+    """Readers reorder the map (most recently used) while writers evict from its front:
+    a reorder during the eviction's walk raised "OrderedDict mutated during iteration",
+    which a feed request saw as a 500. Bounded: a few seconds at most."""
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    one = _entry(1, "a")
+    cache = FeedCache(max_bytes=one.size * 8)
+    keys = [(publisher, ("all",), "rss") for publisher in range(16)]
+    for key in keys[:8]:
+        cache.put(key, _entry(1, "a"))
+    deadline = time.monotonic() + 3
+
+    def reader() -> None:
+        while time.monotonic() < deadline:
+            for key in keys:
+                cache.get(key, 1, now)
+
+    def writer() -> None:
+        while time.monotonic() < deadline:
+            for key in keys:
+                cache.put(key, _entry(1, "a"))
+
+    failures: list[BaseException] = []
+
+    def guarded(work: Callable[[], None]) -> Callable[[], None]:
+        def body() -> None:
+            try:
+                work()
+            except BaseException as error:  # reported below
+                failures.append(error)
+
+        return body
+
+    threads = [threading.Thread(target=guarded(reader)) for _ in range(4)]
+    threads += [threading.Thread(target=guarded(writer)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(cache) <= 8
+    assert cache._bytes == sum(entry.size for entry in cache._entries.values())

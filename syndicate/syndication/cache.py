@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,9 +51,12 @@ class FeedCache:
 
     def get(self, key: Hashable, version: int, now: datetime) -> CachedFeed | None:
         """The entry for ``key`` if it is still exact, else ``None``."""
-        # Reads take no lock (every request makes them; see .tally for the convoy a lock
-        # causes): one OrderedDict call is atomic under the GIL, keys being tuples of
-        # built-in values whose hashing runs no Python code. Changes take the lock.
+        # The lookup only reads; marking the entry recently used reorders the map, so it
+        # happens under the lock like every other change: an eviction walking the map in
+        # another thread must never see it reordered (that raised "OrderedDict mutated
+        # during iteration" under load). When another thread holds the lock, the mark is
+        # skipped rather than waited for: recency is a hint, and readers queueing on the
+        # lock cost more than an eviction order that is slightly off.
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -63,9 +65,13 @@ class FeedCache:
                 if self._entries.get(key) is entry:
                     self._drop(key)
             return None
-        # KeyError: evicted meanwhile by another thread; the entry is still exact.
-        with suppress(KeyError):
-            self._entries.move_to_end(key)
+        if self._lock.acquire(blocking=False):
+            try:
+                # Evicted meanwhile by another thread: the entry is still exact; no trace.
+                if self._entries.get(key) is entry:
+                    self._entries.move_to_end(key)
+            finally:
+                self._lock.release()
         return entry
 
     def peek(self, key: Hashable) -> CachedFeed | None:
