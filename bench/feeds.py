@@ -584,6 +584,8 @@ def run_setting(
                 "--workers",
                 "2",
                 "--no-access-log",
+                # The outbox worker would only add noise to the measurement.
+                "--no-worker",
             ],
             env,
             workdir / f"serve-{kind}-{articles}.log",

@@ -95,13 +95,14 @@ def free_port() -> int:
 
 
 def server_options() -> dict[str, Any]:
-    """The gunicorn options ``syndicate serve`` uses, read from the code, not copied."""
+    """The gunicorn options ``syndicate serve`` uses, read from the code, not copied (served
+    here without the outbox worker, as the benchmark serves the site)."""
     import syndicate.server as server
 
     captured: dict[str, Any] = {}
 
     class _Capture:
-        def __init__(self, options: dict[str, Any]) -> None:
+        def __init__(self, options: dict[str, Any], _outbox: Any = None) -> None:
             captured.update(options)
 
         def run(self) -> None:
@@ -110,7 +111,9 @@ def server_options() -> dict[str, Any]:
     original = server._Server
     setattr(server, "_Server", _Capture)  # noqa: B010 - a deliberate, undone swap
     try:
-        server.run_gunicorn(host="127.0.0.1", port=0, workers=2, access_log=False)
+        server.run_gunicorn(
+            host="127.0.0.1", port=0, workers=2, access_log=False, outbox_worker=False
+        )
     finally:
         setattr(server, "_Server", original)  # noqa: B010
     return captured
@@ -371,7 +374,7 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
         "syndicate",
         [
             *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(page_port),
-            "--workers", str(args.workers), "--no-access-log",
+            "--workers", str(args.workers), "--no-access-log", "--no-worker",
         ],
         env,
         workdir / "syndicate.log",
