@@ -6,7 +6,7 @@ in the session or a flash message, and the answer must not be cached.
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,6 +15,7 @@ from licenses.models import FeedKey
 from syndicate.portal.blueprint import bp, current_partner, current_publisher, own_or_404
 from syndicate.portal.forms import ConfirmForm, FeedKeyForm
 from syndicate.web.db import db_session
+from syndicate.web.headers import secret_page
 from syndicate.web.site import site_info
 
 FEED_PATHS = (
@@ -37,7 +38,7 @@ def _keys_page(form: FeedKeyForm, status: int = 200) -> tuple[str, int]:
 
 def _show_secret(key: FeedKey, secret: str, *, rotated: FeedKey | None = None) -> Response:
     site = site_info()
-    response = make_response(
+    return secret_page(
         render_template(
             "portal/key_secret.html",
             key=key,
@@ -47,9 +48,6 @@ def _show_secret(key: FeedKey, secret: str, *, rotated: FeedKey | None = None) -
         ),
         201,
     )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
 
 
 @bp.route("/keys")

@@ -7,7 +7,7 @@ POST that made it, never stored in the session or a flash message, and never cac
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from syndicate.accounts.checks import confirm_password, locked_message
@@ -26,6 +26,7 @@ from syndicate.orm import utcnow
 from syndicate.portal.blueprint import bp, current_partner
 from syndicate.portal.forms import ConfirmForm
 from syndicate.web.db import db_session
+from syndicate.web.headers import secret_page
 from syndicate.web.site import site_info
 
 
@@ -82,7 +83,7 @@ def token_create() -> Response | tuple[str, int]:
     except AccountError as exc:
         form.label.errors = [str(exc)]
         return _tokens_page(form, 422)
-    response = make_response(
+    return secret_page(
         render_template(
             "portal/token_secret.html",
             token=token,
@@ -91,9 +92,6 @@ def token_create() -> Response | tuple[str, int]:
         ),
         201,
     )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
 
 
 @bp.route("/tokens/<int:token_id>/revoke")

@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -44,6 +43,7 @@ from syndicate.staff.licensing_forms import ApproveForm, AskInfoForm, RejectForm
 from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import LICENSE_REQUEST_DECIDE, LICENSE_REQUEST_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.headers import secret_page
 from syndicate.web.site import site_info
 
 Page = tuple[str, int]
@@ -362,11 +362,8 @@ def license_request_approve(request_id: int) -> Response | Page:
         invited=approval.invited_user,
         asked=found,
     )
-    response = make_response(html, 200)
-    # The feed key is in this page and nowhere else: no cache may keep it.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
+    # The feed key is in this page and nowhere else.
+    return secret_page(html)
 
 
 @bp.route("/license-requests/<int:request_id>/reject", methods=["POST"])

@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -38,6 +37,7 @@ from syndicate.staff.licensing_forms import ConfirmForm
 from syndicate.staff.listing import like_pattern, page_number, paginate
 from syndicate.staff.permissions import CONSOLE_VIEW, USER_MANAGE, USER_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.headers import secret_page
 
 SEARCH_MAX = 200
 ROLES = tuple(role.value for role in Role)
@@ -159,13 +159,9 @@ def own_token_create() -> Response | tuple[str, int]:
     except AccountError as exc:
         form.label.errors = [str(exc)]
         return _detail(me, form, 422)
-    response = make_response(
+    return secret_page(
         render_template("staff/users/token_secret.html", user=me, token=token, secret=secret), 201
     )
-    # The secret must not stay in any cache, the browser's included.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return response
 
 
 @bp.route("/users/<int:user_id>/disable")

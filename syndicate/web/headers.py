@@ -28,6 +28,15 @@ def make_public_cacheable(response: Response) -> BaseResponse:
     return response.make_conditional(request)
 
 
+def secret_page(html: str, status: int = 200) -> Response:
+    """A page that shows a secret once (a new key or token): no cache may keep it, the
+    browser's included."""
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
 
