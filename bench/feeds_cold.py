@@ -50,7 +50,7 @@ def main(url: str, key: str, runs: int) -> tuple[float, ...]:
         reference_work()
         reference.append((time.perf_counter() - started) * 1000)
         for times, forget_shared in ((cold, True), (shared, False)):
-            feed_cache(app).clear()
+            feed_cache(app).clear("feed")
             if forget_shared:
                 shared_items(app).clear()
             started = time.perf_counter()

@@ -285,7 +285,8 @@ def restore_backup(
 ) -> Summary:
     """Replace the database at ``url`` and the media folder with the archive's contents.
 
-    The backend of the archive must match the target's. The caller confirms first.
+    The backend of the archive must match the target's. The caller confirms first. Both
+    content versions are raised afterwards, so nothing a worker cached survives it.
     """
     manifest = read_manifest(archive)
     backend = backend_of(url)
@@ -303,4 +304,18 @@ def restore_backup(
         _restore_database(url, Path(work) / member, backend, progress)
         progress("restoring the media folder")
         files = _restore_media(tar, media_dir, progress)
+    _raise_versions(url)
     return Summary(backend, table_counts(url), files, archive.stat().st_size)
+
+
+def _raise_versions(url: str) -> None:
+    """Raise the content versions past the restored ones: running workers hold copies
+    labelled with versions of the database before, which must never match again."""
+    from syndicate.syndication.version import raise_all
+
+    database = Database(url)
+    try:
+        with database.engine.begin() as connection:
+            raise_all(connection)
+    finally:
+        database.dispose()

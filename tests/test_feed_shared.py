@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from licenses.coverage import publisher_coverage
 from syndicate.content.models import ImageRole
 from syndicate.orm import utcnow
+from syndicate.syndication.cache import Store
 from syndicate.syndication.render import render_partner_feed
-from syndicate.syndication.shared import SharedItems
+from syndicate.syndication.shared import SharedItems, article_charge, item_charge
 from syndicate.syndication.version import current_version
 from syndicate.syndication.views import _settings, feed_cache, pixel_signer, shared_items
 from tests.factories import (
@@ -26,6 +27,7 @@ from tests.factories import (
     make_section,
     media_store_for,
 )
+from tests.sizes import deep_size
 
 FORMATS = ("rss", "atom", "json")
 PIXEL = re.compile(r"/px/([A-Za-z0-9_-]+)\.gif")
@@ -89,7 +91,7 @@ def test_renders_with_and_without_the_shared_store_are_identical(
     make_article(session, headline="Coming soon", released_at=utcnow() + timedelta(hours=2))
     publishers = [make_feed_partner(session)[0] for _ in range(3)]
     session.commit()
-    store = SharedItems()
+    store = SharedItems(Store(64 * 1024 * 1024))
     with app.test_request_context("/"):
         settings = _settings()
         # Now, then after the photo lapsed and the scheduled story went out: one version.
@@ -119,13 +121,41 @@ def test_renders_with_and_without_the_shared_store_are_identical(
                     assert rendered[0].valid_until == rendered[1].valid_until
 
 
+def test_what_the_store_is_charged_bounds_what_stories_and_items_hold(
+    client: FlaskClient, session: Session, app: Flask
+) -> None:
+    illustrated_story(session, app, timedelta(hours=1))
+    make_article(session, headline="Harbour dues", dek="Quay works. " * 30)
+    publisher, _key = make_feed_partner(session)
+    session.commit()
+    store = Store(64 * 1024 * 1024)
+    with app.test_request_context("/"):
+        render_partner_feed(
+            session,
+            publisher_id=publisher.id,
+            publisher_name=publisher.name,
+            coverage=publisher_coverage(session, publisher.id, utcnow()),
+            fmt="rss",
+            now=utcnow(),
+            version=current_version(session),
+            settings=_settings(),
+            signer=pixel_signer(app),
+            shared=SharedItems(store),
+        )
+    kept = [kept.value for kept in store._lru.values()]
+    assert {type(value).__name__ for value in kept} == {"FeedArticle", "PartnerItem"}
+    for value in kept:
+        charge = article_charge if type(value).__name__ == "FeedArticle" else item_charge
+        assert deep_size(value) <= charge(value), type(value).__name__
+
+
 def test_a_lapsed_photo_leaves_although_its_story_is_held(
     client: FlaskClient, session: Session, app: Flask
 ) -> None:
     illustrated_story(session, app, timedelta(hours=1))
     publisher, _key = make_feed_partner(session)
     session.commit()
-    store = SharedItems()
+    store = SharedItems(Store(64 * 1024 * 1024))
     with app.test_request_context("/"):
         version = current_version(session)
         bodies = []
@@ -158,7 +188,7 @@ def test_a_new_version_reads_stories_again(
 
     def story_reads() -> int:
         query_counter.clear()
-        feed_cache(app).clear()
+        feed_cache(app).clear("feed")
         assert client.get("/feeds/partner.rss", headers=headers).status_code == 200
         return sum("body_html" in statement for statement in query_counter)
 

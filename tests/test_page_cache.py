@@ -25,9 +25,10 @@ from syndicate.content.rights import RightsClass
 from syndicate.content.services import ArticleFields, add_correction, update_article
 from syndicate.database import Database
 from syndicate.orm import utcnow
+from syndicate.syndication.cache import OVERHEAD, Store
 from syndicate.syndication.version import current_version
 from syndicate.syndication.watch import watch_for
-from syndicate.web.pagecache import Entry, PageCache, PageStore, is_public_path, query_key
+from syndicate.web.pagecache import PageCache, is_public_path, query_key
 from tests.conftest import login, real_commit_database
 from tests.factories import (
     add_image,
@@ -38,6 +39,7 @@ from tests.factories import (
     make_user,
     media_store_for,
 )
+from tests.sizes import deep_size
 
 
 def page_cache(app: Flask) -> PageCache:
@@ -130,30 +132,23 @@ def test_query_key_ignores_name_order_but_not_value_order() -> None:
     assert query_key("") == ()
 
 
-def test_store_is_bounded_by_bytes_and_keeps_only_the_version_last_seen() -> None:
-    def entry(stamp: tuple[int, Any], size: int) -> Entry:
-        return Entry(stamp, float("inf"), [], [], -1, -1, b"", None, None, size)
-
-    store = PageStore(max_bytes=8000)
-    store.observe((1, "a"))
-    assert not store.put(("/too-big", ()), entry((1, "a"), 1001))
+def test_store_is_bounded_by_bytes_and_serves_only_the_label_kept_under() -> None:
+    store = Store(max_bytes=8000)
+    assert not store.put(("page", "/too-big", ()), (1, "a"), b"", 8000)
     for n in range(10):
-        assert store.put((f"/{n}", ()), entry((1, "a"), 1000))
-    assert store.bytes <= 8000
-    assert store.get(("/0", ())) is None  # least recently used went first
-    assert store.get(("/9", ())) is not None
-    # A change seen while a page was rendered: the page is not kept, the rest goes.
-    store.observe((2, "b"))
-    assert len(store) == 0
-    assert not store.put(("/old", ()), entry((1, "a"), 100))
-    assert store.put(("/new", ()), entry((2, "b"), 100))
-    # The same number with another history (a rolled-back change, a restored backup).
-    store.observe((2, "c"))
-    assert store.get(("/new", ())) is None
-    assert store.put(("/other", ()), entry((2, "c"), 100))
-    # A lower number (a restored backup) is taken as it is.
-    store.observe((1, "d"))
-    assert store.put(("/restored", ()), entry((1, "d"), 100))
+        assert store.put(("page", f"/{n}", ()), (1, "a"), n, 1000)
+    assert store.stats()["bytes"] <= 8000
+    assert store.get(("page", "/0", ()), (1, "a"), 0) is None  # least recently used went first
+    assert store.get(("page", "/9", ()), (1, "a"), 0) == 9
+    # Another version, or the same number with another history (a rolled-back change, a
+    # restored backup): never served, and dropped when asked for.
+    assert store.get(("page", "/8", ()), (2, "b"), 0) is None
+    assert store.get(("page", "/8", ()), (1, "a"), 0) is None
+    assert store.get(("page", "/7", ()), (1, "c"), 0) is None
+    # Held until the moment it stops being exact.
+    assert store.put(("page", "/timed", ()), (1, "a"), "t", 10, until=5.0)
+    assert store.get(("page", "/timed", ()), (1, "a"), 4.9) == "t"
+    assert store.get(("page", "/timed", ()), (1, "a"), 5.0) is None
 
 
 # --- hits, headers, 304, HEAD ----------------------------------------------------------------
@@ -212,6 +207,11 @@ def test_repeated_anonymous_gets_come_from_memory_with_flasks_bytes_and_headers(
         assert again.headers["Cache-Control"].startswith("public"), path
         assert "Set-Cookie" not in again.headers, path
     assert client.get_cookie("syndicate_session") is None
+    # What the store was charged for each page bounds what the page's entry holds.
+    pages = [kept for key, kept in cache.store._lru.items() if key[0] == "page"]
+    assert len(pages) >= len(paths)
+    for kept in pages:
+        assert deep_size(kept.value) <= kept.size - OVERHEAD
 
 
 def test_query_strings_in_another_order_share_an_entry(
@@ -530,7 +530,7 @@ def test_unsuitable_answers_are_never_kept(
     app: Flask, db: Database, headers: list[tuple[str, str]], status: str
 ) -> None:
     inner = FakeApp(headers, status)
-    cache = PageCache(app, inner)
+    cache = PageCache(app, inner, store=Store(1 << 20))
     client = Client(cache)
     for _ in range(3):
         client.get("/republish")
@@ -540,13 +540,13 @@ def test_unsuitable_answers_are_never_kept(
 
 def test_a_suitable_answer_is_kept_and_an_oversized_one_is_not(app: Flask, db: Database) -> None:
     inner = FakeApp([("Cache-Control", "public, max-age=60"), ("Vary", "Cookie")])
-    cache = PageCache(app, inner)
+    cache = PageCache(app, inner, store=Store(1 << 20))
     for _ in range(3):
         assert Client(cache).get("/republish").get_data() == b"<p>page</p>"
     assert (inner.calls, cache.stores, cache.hits) == (1, 1, 2)
 
     tiny = FakeApp([("Cache-Control", "public, max-age=60")])
-    small_cache = PageCache(app, tiny, max_bytes=40)
+    small_cache = PageCache(app, tiny, store=Store(1 << 20), max_bytes=40)
     for _ in range(2):
         Client(small_cache).get("/republish")
     assert tiny.calls == 2
@@ -556,7 +556,7 @@ def test_a_suitable_answer_is_kept_and_an_oversized_one_is_not(app: Flask, db: D
 def test_entries_expire_after_the_configured_age(app: Flask, db: Database) -> None:
     now = [1_000_000.0]
     inner = FakeApp([("Cache-Control", "public, max-age=60")])
-    cache = PageCache(app, inner, max_age_seconds=30, clock=lambda: now[0])
+    cache = PageCache(app, inner, store=Store(1 << 20), max_age_seconds=30, clock=lambda: now[0])
     client = Client(cache)
     client.get("/republish")
     now[0] += 29
@@ -569,7 +569,7 @@ def test_entries_expire_after_the_configured_age(app: Flask, db: Database) -> No
 
 def test_switched_off_everything_goes_to_flask(app: Flask, db: Database) -> None:
     inner = FakeApp([("Cache-Control", "public, max-age=60")])
-    cache = PageCache(app, inner, enabled=False)
+    cache = PageCache(app, inner, store=Store(1 << 20), enabled=False)
     for _ in range(3):
         Client(cache).get("/republish")
     assert inner.calls == 3

@@ -1,4 +1,4 @@
-"""Counting without a lock per count, and cache reads without a lock, under real threads."""
+"""Fetch counts and store reads stay exact under real threads switching as often as they can."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from feeds.http import representation
-from syndicate.syndication.cache import CachedFeed, FeedCache
-from syndicate.syndication.fetches import FetchCounter
-from syndicate.syndication.tally import Tally
+from syndicate.database import Database
+from syndicate.newswire.models import FeedFetch
+from syndicate.syndication.cache import Store
+from syndicate.syndication.fetches import BATCH, FetchCounter
+from syndicate.syndication.render import CachedFeed
+from tests.conftest import real_commit_database
+from tests.factories import make_feed_partner
 
 THREADS = 8
 
@@ -47,117 +53,97 @@ def _run(threads: int, work: Callable[[], None]) -> None:
     assert failures == []
 
 
+DAY = datetime(2026, 3, 1, tzinfo=UTC).date()
+
+
 def test_counts_from_many_threads_are_exact_while_being_taken() -> None:
-    tally: Tally[int] = Tally(batch=64)
-    per_thread = 20_000
-    taken: list[dict[int, int]] = []
+    counter = FetchCounter(interval_seconds=3600)
+    per_thread = BATCH * 3
+    taken: list[dict[tuple[int, object], int]] = []
     stop = threading.Event()
 
     def taker() -> None:
         while not stop.is_set():
-            taken.append(tally.take())
+            taken.append(counter.take())
 
     reader = threading.Thread(target=taker)
     reader.start()
 
     def add() -> None:
         for i in range(per_thread):
-            tally.add(i % 3)
+            counter.hit(i % 3, DAY)
 
     _run(THREADS, add)
     stop.set()
     reader.join()
-    taken.append(tally.take())
-    totals = {key: sum(part.get(key, 0) for part in taken) for key in (0, 1, 2)}
-    assert sum(totals.values()) == THREADS * per_thread
-    assert totals == {
-        0: THREADS * len(range(0, per_thread, 3)),
-        1: THREADS * len(range(1, per_thread, 3)),
-        2: THREADS * len(range(2, per_thread, 3)),
-    }
-    assert not tally
-    assert tally.take() == {}
-
-
-def test_a_count_below_the_batch_is_seen_by_total_and_take() -> None:
-    tally: Tally[str] = Tally(batch=1000)
-    tally.add("y")
-    tally.add("y")
-    tally.add("x")
-    assert tally
-    assert tally.total("y") == 2
-    assert tally.total("x") == 1
-    assert tally.take() == {"y": 2, "x": 1}
-    assert tally.total("y") == 0
+    taken.append(counter.take())
+    totals = {key: sum(part.get((key, DAY), 0) for part in taken) for key in (0, 1, 2)}
+    assert totals == {key: THREADS * len(range(key, per_thread, 3)) for key in (0, 1, 2)}
+    assert counter.take() == {}
 
 
 def test_counts_restored_after_a_failed_write_are_kept() -> None:
     counter = FetchCounter(interval_seconds=0)
-    day = datetime(2026, 3, 1, tzinfo=UTC).date()
     for _ in range(5):
-        counter.hit(7, day)
-    assert counter.due()
+        counter.hit(7, DAY)
     taken = counter.take()
-    assert taken == {(7, day): 5}
-    assert not counter.due()
-    counter._pending.restore(taken)
-    counter.hit(7, day)
-    assert counter.take() == {(7, day): 6}
+    assert taken == {(7, DAY): 5}
+    counter.restore(taken)
+    counter.hit(7, DAY)
+    assert counter.take() == {(7, DAY): 6}
 
 
-def _entry(version: int, text: str, valid_until: datetime | None = None) -> CachedFeed:
+def _entry(text: str, valid_until: datetime | None = None) -> CachedFeed:
     rep = representation(text.encode() * 50, datetime(2026, 1, 1, tzinfo=UTC))
-    return CachedFeed(version, valid_until, rep, "application/rss+xml; charset=utf-8")
+    return CachedFeed(valid_until, rep, "application/rss+xml; charset=utf-8")
 
 
-def test_cache_reads_stay_exact_while_other_threads_write() -> None:
+def test_store_reads_stay_exact_while_other_threads_write() -> None:
     now = datetime(2026, 5, 1, tzinfo=UTC)
-    one = _entry(1, "a")
-    cache = FeedCache(max_bytes=one.size * 3)
-    keys = [(publisher, ("all",), "rss") for publisher in range(6)]
-    wrong: list[CachedFeed] = []
+    one = _entry("a")
+    store = Store(max_bytes=(one.size + 400) * 3)
+    keys = [("feed", publisher, ("all",), "rss") for publisher in range(6)]
+    wrong: list[object] = []
 
     def churn() -> None:
         for round_ in range(3_000):
             key = keys[round_ % len(keys)]
-            found = cache.get(key, 1, now)
-            if found is not None and not found.fresh(1, now):
-                wrong.append(found)
-            if cache.peek(key) is None:
-                cache.put(key, _entry(1, "a"))
+            found = store.get(key, (1, "a"), now)
+            if found is not None and found.valid_until is not None:
+                wrong.append(found)  # an expired copy must never come back
+            if found is None:
+                entry = _entry("a")
+                store.put(key, (1, "a"), entry, entry.size)
             if round_ % 7 == 0:
-                # A copy that has stopped being exact is dropped by whoever reads it.
-                cache.put(key, _entry(1, "a", valid_until=now - timedelta(seconds=1)))
+                gone = _entry("a", valid_until=now - timedelta(seconds=1))
+                store.put(key, (1, "a"), gone, gone.size, gone.valid_until)
 
     _run(THREADS, churn)
     assert wrong == []
-    # The size bound holds and the byte count matches what is held.
-    assert len(cache) <= 3
-    assert cache._bytes == sum(entry.size for entry in cache._entries.values())
-    assert cache._bytes <= cache.max_bytes
+    stats = store.stats()
+    assert stats["entries"] <= 3
+    assert stats["bytes"] <= store.max_bytes
 
 
 def test_readers_marking_entries_recent_never_break_a_writer_evicting() -> None:
-    """Readers reorder the map (most recently used) while writers evict from its front:
-    a reorder during the eviction's walk raised "OrderedDict mutated during iteration",
-    which a feed request saw as a 500. Bounded: a few seconds at most."""
+    """Readers reorder the map (most recently used) while writers evict from its front.
+    Bounded: a few seconds at most."""
     now = datetime(2026, 5, 1, tzinfo=UTC)
-    one = _entry(1, "a")
-    cache = FeedCache(max_bytes=one.size * 8)
-    keys = [(publisher, ("all",), "rss") for publisher in range(16)]
-    for key in keys[:8]:
-        cache.put(key, _entry(1, "a"))
+    one = _entry("a")
+    store = Store(max_bytes=(one.size + 400) * 8)
+    keys = [("feed", publisher, ("all",), "rss") for publisher in range(16)]
     deadline = time.monotonic() + 3
 
     def reader() -> None:
         while time.monotonic() < deadline:
             for key in keys:
-                cache.get(key, 1, now)
+                store.get(key, 1, now)
 
     def writer() -> None:
         while time.monotonic() < deadline:
             for key in keys:
-                cache.put(key, _entry(1, "a"))
+                entry = _entry("a")
+                store.put(key, 1, entry, entry.size)
 
     failures: list[BaseException] = []
 
@@ -177,5 +163,29 @@ def test_readers_marking_entries_recent_never_break_a_writer_evicting() -> None:
     for thread in threads:
         thread.join()
     assert failures == []
-    assert len(cache) <= 8
-    assert cache._bytes == sum(entry.size for entry in cache._entries.values())
+    assert len(store) <= 8
+    assert store.stats()["bytes"] <= store.max_bytes
+
+
+def test_an_idle_process_writes_its_counts_on_a_timer(tmp_path: Path) -> None:
+    """No request after the last count: the counter's own thread writes it."""
+    with real_commit_database(tmp_path) as url:
+        database = Database(url)
+        try:
+            with database.transaction() as session:
+                publisher, _secret = make_feed_partner(session)
+                session.flush()
+                publisher_id = publisher.id
+            counter = FetchCounter(interval_seconds=0.3, database=database)
+            counter._last_flush = time.monotonic()  # not due when counted
+            for _ in range(3):
+                counter.hit(publisher_id, DAY)
+            deadline = time.monotonic() + 10
+            written = 0
+            while written != 3 and time.monotonic() < deadline:
+                time.sleep(0.1)
+                with database.session() as session:
+                    written = session.scalar(select(func.sum(FeedFetch.count))) or 0
+            assert written == 3
+        finally:
+            database.dispose()

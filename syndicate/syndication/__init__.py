@@ -10,9 +10,8 @@ def init_app(app: Flask) -> None:
     the fetch counter."""
     from syndicate.newswire import websub
     from syndicate.syndication import logs, version
-    from syndicate.syndication.cache import FeedCache
+    from syndicate.syndication.cache import store_for
     from syndicate.syndication.pixel import PixelSigner
-    from syndicate.syndication.shared import SharedItems
     from syndicate.syndication.views import bp
     from syndicate.syndication.watch import SETTLE_SECONDS, watch_for
 
@@ -21,12 +20,10 @@ def init_app(app: Flask) -> None:
     app.extensions["syndicate.db"].session_info[SETTLE_SECONDS] = watch.trust_seconds
     websub.install()
     logs.install()
-    app.extensions["syndication.cache"] = FeedCache(int(app.config["FEEDS_CACHE_MAX_BYTES"]))
+    store_for(app)
     app.extensions["syndication.signer"] = PixelSigner(app.config["SECRET_KEY"])
-    app.extensions["syndication.shared"] = SharedItems()
     app.register_blueprint(bp)
     from syndicate.syndication import fetches
 
-    # The fetch counter sees every answer the view gives; the fast path (installed last, by
-    # the application factory) counts its own answers directly.
+    # The view and the fast path (installed last, by the application factory) count fetches.
     fetches.install(app)

@@ -1,104 +1,140 @@
-"""Rendered partner feeds, kept in memory and never served stale.
+"""The one store behind every in-process cache: rendered feeds and pages, shared feed items,
+the fast path's grants.
 
-An entry is stored under (publisher, scope signature, format) together with the content
-version it was rendered from and the moment it stops being true (the next scheduled
-release in scope or the next photo permission to lapse). It is used only while the
-database's version is the same and that moment has not come: the version is checked on
-every request (:mod:`.watch`), so a change made through any worker or machine is seen by
-all of them on their next request. Keys and licences are checked on every request, before the
-cache. The memory is bounded: least recently used entries go first.
+An entry is kept under a key whose first element names its kind, with the label it was made
+under (the content version and the moment it rose: :mod:`.watch`) and the moment it stops
+being exact. :meth:`Store.get` returns it only for an equal label before that moment, and
+drops it otherwise. One least-recently-used map (``cachetools.LRUCache``) bounded by the
+bytes charged for each entry (a bound on what it holds, which the tests check by walking
+the objects, and an allowance for the record): no other cache or memo holds a value once it
+is evicted. Every read and write holds the store's one
+lock, so nothing depends on the interpreter lock.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Hashable
-from dataclasses import dataclass
-from datetime import datetime
+from collections import Counter
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
 
-from feeds.http import Representation
+from cachetools import LRUCache
+from flask import Flask
 
-
-@dataclass(frozen=True)
-class CachedFeed:
-    """One rendered feed and the conditions under which it is still exact."""
-
-    version: int
-    valid_until: datetime | None
-    representation: Representation
-    content_type: str
-
-    @property
-    def size(self) -> int:
-        """Bytes held (both encodings)."""
-        rep = self.representation
-        return len(rep.body) + len(rep.gzip_body)
-
-    def fresh(self, version: int, now: datetime) -> bool:
-        """Whether this entry is exactly what a render at ``now`` would give."""
-        return self.version == version and (self.valid_until is None or now < self.valid_until)
+# Charged per entry for its key, its record and the map's bookkeeping (an allowance).
+OVERHEAD = 400
 
 
-class FeedCache:
-    """A thread-safe LRU of :class:`CachedFeed`, bounded by total size."""
+class _Kept(NamedTuple):
+    label: Hashable
+    until: Any
+    value: Any
+    size: int
+
+
+class Store:
+    """A thread-safe LRU of labelled entries, bounded by ``max_bytes`` in all."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, CachedFeed] = OrderedDict()
-        self._bytes = 0
+        self._lru: LRUCache[tuple[Any, ...], _Kept] = LRUCache(
+            max_bytes, getsizeof=lambda k: k.size
+        )
         self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
 
-    def get(self, key: Hashable, version: int, now: datetime) -> CachedFeed | None:
-        """The entry for ``key`` if it is still exact, else ``None``."""
-        # The lookup only reads; marking the entry recently used reorders the map, so it
-        # happens under the lock like every other change: an eviction walking the map in
-        # another thread must never see it reordered (that raised "OrderedDict mutated
-        # during iteration" under load). When another thread holds the lock, the mark is
-        # skipped rather than waited for: recency is a hint, and readers queueing on the
-        # lock cost more than an eviction order that is slightly off.
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        if not entry.fresh(version, now):
-            with self._lock:
-                if self._entries.get(key) is entry:
-                    self._drop(key)
-            return None
-        if self._lock.acquire(blocking=False):
-            try:
-                # Evicted meanwhile by another thread: the entry is still exact; no trace.
-                if self._entries.get(key) is entry:
-                    self._entries.move_to_end(key)
-            finally:
-                self._lock.release()
-        return entry
-
-    def peek(self, key: Hashable) -> CachedFeed | None:
-        """The entry under ``key``, fresh or not, leaving it and its recency untouched."""
-        return self._entries.get(key)
-
-    def put(self, key: Hashable, entry: CachedFeed) -> None:
-        """Store ``entry``, evicting the least recently used ones beyond the bound."""
-        if entry.size > self.max_bytes:
-            return
+    def get(self, key: tuple[Any, ...], label: Hashable, now: Any) -> Any:
+        """The value under ``key`` if it was kept under ``label`` and holds at ``now``."""
         with self._lock:
-            self._drop(key)
-            self._entries[key] = entry
-            self._bytes += entry.size
-            while self._bytes > self.max_bytes and self._entries:
-                self._drop(next(iter(self._entries)))
+            return self._held(key, label, now)
 
-    def clear(self) -> None:
-        """Forget everything (benchmarks time cold renders with it)."""
+    def get_through(
+        self,
+        key: tuple[Any, ...],
+        then: Callable[[Any], tuple[Any, ...]],
+        label: Hashable,
+        now: Any,
+    ) -> tuple[Any, Any] | None:
+        """The value under ``key`` and the one under ``then(that value)``, both held under
+        ``label`` at ``now``, found in one hold of the lock (the fast path: a grant, then its
+        feed); counted as ``through`` for the first key's kind."""
         with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+            first = self._held(key, label, now)
+            second = None if first is None else self._held(then(first), label, now)
+            if second is None:
+                return None
+            self._counts[key[0], "through"] += 1
+            return first, second
 
-    def _drop(self, key: Hashable) -> None:
-        entry = self._entries.pop(key, None)
-        if entry is not None:
-            self._bytes -= entry.size
+    def _held(self, key: tuple[Any, ...], label: Hashable, now: Any) -> Any:
+        # Called with the lock held.
+        kept = self._lru.get(key)
+        if kept is not None:
+            if kept.label == label and (kept.until is None or now < kept.until):
+                self._counts[key[0], "hits"] += 1
+                return kept.value
+            del self._lru[key]
+        self._counts[key[0], "misses"] += 1
+        return None
+
+    def put(
+        self, key: tuple[Any, ...], label: Hashable, value: Any, size: int, until: Any = None
+    ) -> bool:
+        """Keep ``value`` (charged ``size`` bytes) until ``until``; evict the least recently
+        used beyond the budget. ``False`` when it alone would exceed the budget."""
+        kept = _Kept(label, until, value, size + OVERHEAD)
+        if kept.size > self.max_bytes:
+            return False
+        with self._lock:
+            self._lru[key] = kept
+        return True
+
+    def note(self, kind: str, event: str) -> None:
+        """Count ``event`` of ``kind`` (hits and misses are counted by :meth:`get`)."""
+        with self._lock:
+            self._counts[kind, event] += 1
+
+    def count(self, kind: str, event: str) -> int:
+        """How many ``event`` of ``kind`` were counted."""
+        with self._lock:
+            return self._counts[kind, event]
+
+    def stats(self) -> dict[str, Any]:
+        """Hits, misses, bytes charged and entries, in all, and per kind (``by_kind``: the
+        counts of :meth:`get` and :meth:`note` and the entries held)."""
+        with self._lock:
+            counts = Counter(self._counts)
+            counts.update((key[0], "entries") for key in self._lru)
+            stats: dict[str, Any] = {"hits": 0, "misses": 0, "entries": 0, "bytes": 0}
+            stats.update(bytes=int(self._lru.currsize), max_bytes=self.max_bytes)
+        by_kind: dict[str, dict[str, int]] = {}
+        stats["by_kind"] = by_kind
+        for (kind, event), n in counts.items():
+            by_kind.setdefault(kind, {})[event] = n
+            if event in ("hits", "misses", "entries"):
+                stats[event] += n
+        return stats
+
+    def clear(self, *kinds: str) -> None:
+        """Forget every entry, or those of ``kinds`` (the counts stay)."""
+        with self._lock:
+            for key in [k for k in self._lru if not kinds or k[0] in kinds]:
+                del self._lru[key]
 
     def __len__(self) -> int:
-        return len(self._entries)
+        with self._lock:
+            return len(self._lru)
+
+
+def store_for(app: Flask) -> Store:
+    """The application's store, made on first use; its budget is the feed and page budgets
+    together (``FEEDS_CACHE_MAX_BYTES`` + ``SITE_PAGE_CACHE_MAX_BYTES``)."""
+    store: Store | None = app.extensions.get("syndicate.cache_store")
+    if store is None:
+        config = app.config
+        store = Store(
+            int(config["FEEDS_CACHE_MAX_BYTES"])
+            + int(config.get("SITE_PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024))
+        )
+        app.extensions["syndicate.cache_store"] = store
+    return store

@@ -1,7 +1,7 @@
 """The feed key a raw WSGI request presents, read exactly as the feed view reads it.
 
-Used below Flask by the fast path and the fetch counter; the key's digest is computed once
-per request and kept in the WSGI environ for whichever layer asks next.
+The fast path and the feed view both read it here; the key's digest is computed once per
+request and kept in the WSGI environ for whichever asks next.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""Feed fetch counting that costs the feed path almost nothing.
+"""Feed fetch counts: one per partner feed answered 200 or 304, by the view or the fast path.
 
-A WSGI middleware around the application sees every partner feed answer the view gives,
-and the fast path reports the cache hits it answers itself; each 200 or 304 adds one to an
-in-memory counter per (publisher, day); the publisher of a key is learned when the view
-accepts it. The counts are written
-with one insert-or-increment per pair at most once per flush interval per process. A
-process that dies loses at most one interval of counts: these are statistics, not accounts.
+A count is appended to a deque (appends and pops of a deque are documented thread-safe) and
+folded into per-(publisher, day) totals under a lock. The totals are written with one
+insert-or-increment per pair when a request finds the flush interval
+(``PICKUPS_FETCH_FLUSH_SECONDS``) passed, by a thread of the process that checks as often,
+and by the server when a worker exits (gunicorn's ``worker_exit``, :mod:`syndicate.server`).
+A write that fails puts its counts back for the next one.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+import weakref
+from collections import Counter, deque
 from datetime import date
-from typing import Any
 
 from flask import Flask
 from sqlalchemy import Connection
@@ -23,11 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from syndicate.database import Database
 from syndicate.newswire.models import FeedFetch
-from syndicate.orm import utcnow
-from syndicate.syndication.credentials import presented_digest
-from syndicate.syndication.tally import Tally
 
 log = logging.getLogger(__name__)
+BATCH = 4096
+Pair = tuple[int, date]
 
 
 def record_fetches(connection: Connection, publisher_id: int, day: date, count: int) -> None:
@@ -42,124 +41,93 @@ def record_fetches(connection: Connection, publisher_id: int, day: date, count: 
 
 
 class FetchCounter:
-    """Pending fetch counts of this process; counting takes no lock (see :mod:`.tally`)."""
+    """This process's fetch counts not yet written."""
 
-    def __init__(self, interval_seconds: float) -> None:
+    def __init__(self, interval_seconds: float, database: Database | None = None) -> None:
         self.interval = interval_seconds
-        self._pending: Tally[tuple[int, date]] = Tally()
+        self.database = database
+        self._recent: deque[Pair] = deque()
+        self._totals: Counter[Pair] = Counter()
+        self._lock = threading.Lock()
         self._last_flush = time.monotonic()
+        self._timer: threading.Thread | None = None
 
     def hit(self, publisher_id: int, day: date) -> None:
-        """Count one fetch."""
-        self._pending.add((publisher_id, day))
+        """Count one fetch; write the counts when the interval has passed."""
+        self._recent.append((publisher_id, day))
+        if len(self._recent) >= BATCH:
+            with self._lock:
+                self._fold()
+        if self.database is not None:
+            # Not alive in a forked child either: each process gets its own.
+            if self._timer is None or not self._timer.is_alive():
+                self._start_timer()
+            if time.monotonic() - self._last_flush >= self.interval:
+                self.flush()
 
-    def due(self) -> bool:
-        """Whether the pending counts should be written now."""
-        return time.monotonic() - self._last_flush >= self.interval and bool(self._pending)
-
-    def take(self) -> dict[tuple[int, date], int]:
+    def take(self) -> dict[Pair, int]:
         """Remove and return the pending counts."""
-        self._last_flush = time.monotonic()
-        return self._pending.take()
-
-    def flush(self, connection: Connection) -> int:
-        """Write the pending counts in ``connection``'s transaction; returns pairs written."""
-        pending = self.take()
-        try:
-            for (publisher_id, day), count in sorted(pending.items()):
-                record_fetches(connection, publisher_id, day, count)
-        except Exception:
-            self._pending.restore(pending)
-            raise
-        return len(pending)
-
-
-FEED_PATHS = frozenset({"/feeds/partner.rss", "/feeds/partner.atom", "/feeds/partner.json"})
-MAX_LEARNED_KEYS = 10_000
-
-
-class KeyDirectory:
-    """Which publisher a feed key (by digest) belongs to, learned when the view accepts it.
-
-    Only keys the view has authenticated are here, and only 200/304 answers are counted,
-    so a revoked or unknown key never counts.
-    """
-
-    def __init__(self) -> None:
-        self._publishers: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def learn(self, digest: str, publisher_id: int) -> None:
-        """Remember the publisher of an accepted key."""
         with self._lock:
-            if len(self._publishers) >= MAX_LEARNED_KEYS:
-                self._publishers.clear()
-            self._publishers[digest] = publisher_id
+            self._fold()
+            totals = dict(self._totals)
+            self._totals.clear()
+            self._last_flush = time.monotonic()
+        return totals
 
-    def publisher_for(self, digest: str) -> int | None:
-        """The publisher of a key seen before, else ``None``."""
-        return self._publishers.get(digest)
+    def restore(self, counts: dict[Pair, int]) -> None:
+        """Put back counts that were taken but could not be written."""
+        with self._lock:
+            self._totals.update(counts)
 
-
-class FetchCountingMiddleware:
-    """Counts every partner feed request the application answers with 200 or 304.
-
-    The fast path, which wraps it, counts the answers it gives itself through :meth:`count`;
-    the only work per request is a hash of the key and a dictionary update.
-    """
-
-    def __init__(
-        self,
-        wsgi_app: Callable[..., Iterable[bytes]],
-        counter: FetchCounter,
-        keys: KeyDirectory,
-        database: Database,
-    ) -> None:
-        self.wsgi_app = wsgi_app
-        self.counter = counter
-        self.keys = keys
-        self.database = database
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """Pass the request on; count it if it was a partner feed answered 200 or 304."""
-        if environ.get("PATH_INFO") not in FEED_PATHS:
-            return self.wsgi_app(environ, start_response)
-        statuses: list[str] = []
-
-        def recording(status: str, headers: Any, exc_info: Any = None) -> Any:
-            statuses.append(status)
-            return start_response(status, headers, exc_info)
-
-        result = self.wsgi_app(environ, recording)
-        if statuses and statuses[-1][:3] in ("200", "304"):
-            publisher_id = self.keys.publisher_for(presented_digest(environ))
-            if publisher_id is not None:
-                self.count(publisher_id, utcnow().date())
-        return result
-
-    def count(self, publisher_id: int, day: date) -> None:
-        """Count one answered fetch (also called by the fast path for its own answers)."""
-        self.counter.hit(publisher_id, day)
-        if self.counter.due():
-            self._flush()
-
-    def _flush(self) -> None:
+    def flush(self) -> int:
+        """Write the pending counts in one transaction; returns the pairs written."""
+        pending = self.take()
+        if not pending or self.database is None:
+            self.restore(pending)
+            return 0
         try:
             with self.database.transaction() as session:
-                self.counter.flush(session.connection())
+                for (publisher_id, day), count in sorted(pending.items()):
+                    record_fetches(session.connection(), publisher_id, day, count)
         except Exception:  # statistics must never break a feed answer
+            self.restore(pending)
             log.exception("could not write feed fetch counts")
+            return 0
+        return len(pending)
+
+    def _fold(self) -> None:
+        # With the lock held: only folding pops, so every item counted is still there.
+        recent, totals = self._recent, self._totals
+        for _ in range(len(recent)):
+            totals[recent.popleft()] += 1
+
+    def _start_timer(self) -> None:
+        with self._lock:
+            if self._timer is None or not self._timer.is_alive():
+                self._timer = threading.Thread(
+                    target=_timer, args=(weakref.ref(self),), daemon=True
+                )
+                self._timer.start()
 
 
-def install(app: Flask) -> FetchCountingMiddleware:
-    """Wrap ``app``'s WSGI stack with the fetch counter."""
-    counter = FetchCounter(float(app.config["PICKUPS_FETCH_FLUSH_SECONDS"]))
-    keys = KeyDirectory()
-    app.extensions["syndication.fetches"] = counter
-    app.extensions["syndication.fetch_keys"] = keys
-    middleware = FetchCountingMiddleware(
-        app.wsgi_app, counter, keys, app.extensions["syndicate.db"]
+def _timer(ref: weakref.ref[FetchCounter]) -> None:
+    """Write the counts of an idle process too; ends with its counter. Sessions bound to one
+    connection (the test suite's) are left to the request thread that owns it."""
+    pause = threading.Event()  # waits without time.sleep, which tests may replace
+    while (counter := ref()) is not None:
+        wait = min(max(counter.interval, 0.5), 60.0)
+        database = counter.database
+        own = database is not None and database.sessionmaker.kw.get("bind") is database.engine
+        if own and time.monotonic() - counter._last_flush >= counter.interval:
+            counter.flush()
+        del counter
+        pause.wait(wait)
+
+
+def install(app: Flask) -> FetchCounter:
+    """Give ``app`` its fetch counter (``app.extensions["syndication.fetches"]``)."""
+    counter = FetchCounter(
+        float(app.config["PICKUPS_FETCH_FLUSH_SECONDS"]), app.extensions["syndicate.db"]
     )
-    app.wsgi_app = middleware  # type: ignore[method-assign]
-    app.extensions["syndication.fetch_counting"] = middleware
-    return middleware
+    app.extensions["syndication.fetches"] = counter
+    return counter

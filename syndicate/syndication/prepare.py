@@ -19,8 +19,7 @@ from feeds.text import tag_uri
 from syndicate.content.models import ArticleStatus
 from syndicate.content.rights import RightsClass, composite_credit
 from syndicate.content.services import shown_modified
-from syndicate.public.body import interleave
-from syndicate.syndication.blocks import split_blocks
+from syndicate.public.body import interleave, split_blocks
 from syndicate.syndication.snapshot import FeedArticle, PlacedPhoto
 
 EMBARGO_TERM = "embargoed"

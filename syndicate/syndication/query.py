@@ -37,7 +37,7 @@ from licenses.coverage import (
     scope_parameters,
     scope_shape,
 )
-from syndicate.content.models import Article, ArticleStatus
+from syndicate.content.models import Article, ArticleStatus, Tag
 from syndicate.content.services import publicly_visible
 from syndicate.newswire.embargo import embargo_visible, partner_received
 
@@ -45,6 +45,7 @@ _KILLED, _LIVE, _RELEASE, _PREVIEW = range(4)
 _NOW = bindparam("now", type_=Article.__table__.c.released_at.type)
 _KILL_CUTOFF = bindparam("kill_cutoff", type_=Article.__table__.c.killed_at.type)
 _LIMIT = bindparam("page_limit", type_=Integer)
+_TAG_SLUG = bindparam("tag_slug", type_=Tag.__table__.c.slug.type)
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,21 @@ def _tagged(kind: int, page: Select[*tuple[Any, ...]]) -> Select[Any]:
     return select(literal_column(str(kind), Integer).label("kind"), sub.c.id, sub.c.moment)
 
 
-def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
-    """The one statement of :func:`feed_page` for scopes of ``shape``."""
+def with_tag(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    """``condition``, narrowed to the stories carrying the tag bound as ``tag_slug``."""
+    return and_(condition, Article.tags.any(Tag.slug == _TAG_SLUG))
+
+
+def page_statement(shape: Coverage, with_kills: bool, tagged: bool = False) -> CompoundSelect:
+    """The one statement of :func:`feed_page` for scopes of ``shape`` (with ``tagged``,
+    only the stories carrying one tag, kill notices included)."""
     covered = covered_condition(shape, bound=True)
     # Embargoed stories: only within the scope of the licences that grant embargoes.
     embargo_covered = embargo_condition(shape, bound=True) if shape.embargo_entitled else None
+    received = partner_received(shape, bound=True)
+    if tagged:
+        covered, received = with_tag(covered), with_tag(received)
+        embargo_covered = with_tag(embargo_covered) if embargo_covered is not None else None
     members: list[Select[*tuple[Any, ...]]] = []
     if with_kills:
         members.append(
@@ -107,7 +118,7 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
                 .where(
                     Article.status == ArticleStatus.KILLED,
                     Article.killed_at > _KILL_CUTOFF,
-                    partner_received(shape, bound=True),
+                    received,
                 )
                 .order_by(Article.killed_at.desc(), Article.id.desc())
                 .limit(_LIMIT),
@@ -152,7 +163,7 @@ def page_statement(shape: Coverage, with_kills: bool) -> CompoundSelect:
     return union_all(*members)
 
 
-_STATEMENTS: dict[tuple[Coverage, bool], CompoundSelect] = {}
+_STATEMENTS: dict[tuple[Coverage, bool, bool], CompoundSelect] = {}
 
 
 def _newest(rows: list[tuple[int, datetime]], limit: int) -> tuple[int, ...]:
@@ -161,19 +172,27 @@ def _newest(rows: list[tuple[int, datetime]], limit: int) -> tuple[int, ...]:
 
 
 def feed_page(
-    session: Session, coverage: Coverage, now: datetime, limit: int, kill_days: int
+    session: Session,
+    coverage: Coverage,
+    now: datetime,
+    limit: int,
+    kill_days: int,
+    tag: str | None = None,
 ) -> FeedPage:
     """The page of a partner feed at ``now``: up to ``limit`` covered stories killed in the
     last ``kill_days`` that the partner had received (newest kill first), up to ``limit``
-    visible stories (newest first), and when the next release and embargo preview fall."""
+    visible stories (newest first), and when the next release and embargo preview fall.
+    With ``tag`` (a tag's slug), only the stories carrying that tag count."""
     if coverage.empty or limit <= 0:
         return EMPTY_PAGE
     with_kills = kill_days > 0
-    key = (scope_shape(coverage), with_kills)
+    key = (scope_shape(coverage), with_kills, tag is not None)
     statement = _STATEMENTS.get(key)
     if statement is None:
         statement = _STATEMENTS.setdefault(key, page_statement(*key))
     params: dict[str, Any] = {"now": now, "page_limit": limit, **scope_parameters(coverage)}
+    if tag is not None:
+        params["tag_slug"] = tag
     if with_kills:
         params["kill_cutoff"] = now - timedelta(days=kill_days)
     killed: list[tuple[int, datetime]] = []

@@ -1,24 +1,24 @@
 """Render one partner's feed: scope, query, item preparation, bytes and validators.
 
-No Flask here: the view passes plain settings and URL prefixes, so the benchmark can
-time a cold render in-process with exactly the code that serves requests.
+It takes plain settings and URL prefixes and needs no request or application context,
+so the benchmark can time a cold render in-process with exactly the code that serves
+requests. (Item preparation shares the article page's block splitter, in the public package.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from feeds import jsonfeed, partner
-from feeds.http import representation
+from feeds.http import Representation, representation
 from feeds.items import FeedMeta, PartnerItem
 from licenses.coverage import Coverage
 from syndicate.syndication import query
-from syndicate.syndication.cache import CachedFeed
 from syndicate.syndication.pixel import PixelSigner
 from syndicate.syndication.prepare import (
     PartnerContext,
@@ -58,6 +58,29 @@ FORMATS: dict[str, tuple[str, Renderer]] = {
 }
 
 
+# Answers an entry keeps (by Accept-Encoding value, freshness and Vary), and what they may
+# hold beside the bodies they share with the entry.
+MAX_ANSWERS = 8
+ANSWERS_BYTES = MAX_ANSWERS * 2048
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFeed:
+    """One rendered feed, the moment it stops being exact, its media type, and the answers
+    built from it so far (:func:`.views.feed_answer`)."""
+
+    valid_until: datetime | None
+    representation: Representation
+    content_type: str
+    answers: dict[Any, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def size(self) -> int:
+        """Bytes held: both encodings and the answers' allowance."""
+        rep = self.representation
+        return len(rep.body) + len(rep.gzip_body) + ANSWERS_BYTES
+
+
 @dataclass(frozen=True)
 class FeedSettings:
     """Site-wide values a partner feed needs, from the configuration and the URL map."""
@@ -90,6 +113,22 @@ def scope_signature(coverage: Coverage) -> tuple[Any, ...]:
     )
 
 
+def partner_context(
+    settings: FeedSettings, signer: PixelSigner, publisher_id: int
+) -> PartnerContext:
+    """What item preparation needs for ``publisher_id``'s copies (feed, desk, copy block)."""
+    return PartnerContext(
+        base_url=settings.base_url,
+        site_name=settings.site_name,
+        attribution=settings.attribution,
+        license_url=settings.license_url,
+        publisher_id=publisher_id,
+        article_url=lambda slug: settings.article_url_prefix + slug,
+        media_url=lambda key: settings.media_url_prefix + key,
+        pixel_url=lambda pub, art: settings.pixel_url_prefix + signer.token(pub, art) + ".gif",
+    )
+
+
 def render_partner_feed(
     session: Session,
     *,
@@ -102,6 +141,7 @@ def render_partner_feed(
     settings: FeedSettings,
     signer: PixelSigner,
     shared: SharedItems | None = None,
+    tag: str | None = None,
 ) -> CachedFeed:
     """Query, prepare and render one partner feed; the result says until when it holds.
 
@@ -109,18 +149,11 @@ def render_partner_feed(
     the store that every partner's render at this content version shares.
     """
     media_type, render = FORMATS[fmt]
-    page = query.feed_page(session, coverage, now, settings.items, settings.kill_notice_days)
-    ids = page.ids
-    ctx = PartnerContext(
-        base_url=settings.base_url,
-        site_name=settings.site_name,
-        attribution=settings.attribution,
-        license_url=settings.license_url,
-        publisher_id=publisher_id,
-        article_url=lambda slug: settings.article_url_prefix + slug,
-        media_url=lambda key: settings.media_url_prefix + key,
-        pixel_url=lambda pub, art: settings.pixel_url_prefix + signer.token(pub, art) + ".gif",
+    page = query.feed_page(
+        session, coverage, now, settings.items, settings.kill_notice_days, tag=tag
     )
+    ids = page.ids
+    ctx = partner_context(settings, signer, publisher_id)
     if shared is None:
         articles = load_feed_articles(session, ids)
         items = [partner_item(article, ctx, now) for article in articles]
@@ -165,7 +198,6 @@ def render_partner_feed(
         # Within the second of the last change, send no date, and render again after it.
         moments.append(second_ends)
     return CachedFeed(
-        version=version.number,
         valid_until=min(moments, default=None),
         representation=representation(body, last_modified, send_last_modified=settled),
         content_type=media_type,

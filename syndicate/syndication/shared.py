@@ -1,88 +1,99 @@
 """Partner-independent feed material, shared by every partner's render at one content version.
 
-After a change raises the content version, every partner's feed (each scope and format)
-is rendered again, and they mostly show the same stories. The first render reads each
-story (:mod:`.snapshot`) and prepares its item as every partner receives it, tracking image
-aside (:func:`.prepare.shared_item`); the next ones reuse both and add their own tracking
-image.
-
-Everything held is for one label: the content version's number and the moment it rose
-(so a number repeated after a rollback or a restored backup never matches) and the site's
-feed settings. A request with another label empties the store first, so nothing is ever
-used at a version other than the one it was read at. A shared item is also keyed on its
-time state (:func:`.prepare.shared_state`): an embargo ending or a photo permission
-lapsing makes a new key, so a lapsed photo is gone from the very next render. The memory
-is bounded: once full, further stories are prepared per render and not kept.
+After a change raises the content version, every partner's feed is rendered again, mostly
+from the same stories. The first render reads each story (:mod:`.snapshot`) and prepares its
+item as every partner receives it, tracking image aside (:func:`.prepare.shared_item`); the
+next ones take both from the store (:mod:`.cache`), labelled with the version, the moment it
+rose and the feed settings. A shared item is also keyed on its time state
+(:func:`.prepare.shared_state`), so an embargo ending or a photo permission lapsing makes a
+new key. Each is charged its text and a fixed allowance per object it holds: a bound the
+tests check by walking the objects, at a small part of that walk's cost.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Hashable, Sequence
+import sys
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from feeds.items import PartnerItem
+from syndicate.syndication.cache import Store
 from syndicate.syndication.prepare import PartnerContext, shared_item, shared_state
 from syndicate.syndication.snapshot import FeedArticle, load_feed_articles
 
-# Stories kept: every partner's feed at one version draws from far fewer.
-MAX_ARTICLES = 1_000
+# Allowance per object held, beside its text (object headers, dates, numbers, enums).
+PER_OBJECT = 1024
+
+
+def _texts(texts: Iterable[str | None], objects: int) -> int:
+    return sum(sys.getsizeof(text) for text in texts) + PER_OBJECT * objects
+
+
+def article_charge(article: FeedArticle) -> int:
+    """Bytes to charge for a story as read (a bound on what it holds)."""
+    photos = article.photos
+    return _texts(
+        (
+            article.body_html,
+            article.headline,
+            article.dek,
+            article.kill_reason,
+            *article.authors,
+            *(text for tag in article.tags for text in tag),
+            *(note.note for note in article.corrections),
+            *(text for p in photos for text in (p.caption, p.credit, p.alt_text, p.storage_key)),
+        ),
+        4 + len(photos) * 2 + len(article.tags) + len(article.corrections),
+    )
+
+
+def item_charge(shared: PartnerItem) -> int:
+    """Bytes to charge for a shared item (a bound on what it holds)."""
+    item, media = shared.item, shared.media
+    return _texts(
+        (
+            shared.content_html,
+            shared.rights,
+            shared.license_url,
+            item.summary,
+            item.title,
+            item.id,
+            item.link,
+            *item.authors,
+            *(text for m in media for text in (m.url, m.credit, m.copyright, m.caption)),
+        ),
+        6 + len(media) + len(item.authors) + len(item.categories),
+    )
 
 
 class SharedItems:
-    """Thread-safe store of story snapshots and shared items for the current label."""
+    """Story snapshots and shared items, kept in ``store``."""
 
-    def __init__(self, max_articles: int = MAX_ARTICLES) -> None:
-        self.max_articles = max_articles
-        self._lock = threading.Lock()
-        self._label: Hashable = None
-        self._articles: dict[int, FeedArticle] = {}
-        self._items: dict[tuple[int, tuple[bool, ...]], PartnerItem] = {}
-
-    def _adopt(self, label: Hashable) -> None:
-        # Called with the lock held.
-        if self._label != label:
-            self._label = label
-            self._articles.clear()
-            self._items.clear()
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
     def articles(self, session: Session, label: Hashable, ids: Sequence[int]) -> list[FeedArticle]:
         """The stories ``ids`` in that order, read from the database only when not held."""
-        with self._lock:
-            self._adopt(label)
-            found = {i: self._articles[i] for i in ids if i in self._articles}
-        missing = [i for i in ids if i not in found]
-        if missing:
-            loaded = load_feed_articles(session, missing)
-            with self._lock:
-                if self._label == label:
-                    for article in loaded:
-                        if len(self._articles) >= self.max_articles:
-                            break
-                        self._articles[article.id] = article
-            found.update((article.id, article) for article in loaded)
-        return [found[i] for i in ids if i in found]
+        found = {i: self.store.get(("article", i), label, None) for i in ids}
+        missing = [i for i, article in found.items() if article is None]
+        for article in load_feed_articles(session, missing) if missing else ():
+            self.store.put(("article", article.id), label, article, article_charge(article))
+            found[article.id] = article
+        return [article for article in (found[i] for i in ids) if article is not None]
 
     def item(
         self, label: Hashable, article: FeedArticle, ctx: PartnerContext, now: datetime
     ) -> PartnerItem:
         """``article``'s shared item at ``now``, prepared only when not held."""
-        key = (article.id, shared_state(article, now))
-        with self._lock:
-            held = self._items.get(key) if self._label == label else None
-        if held is not None:
-            return held
-        prepared = shared_item(article, ctx, now)
-        with self._lock:
-            if self._label == label and len(self._items) < 2 * self.max_articles:
-                self._items[key] = prepared
-        return prepared
+        key = ("item", article.id, shared_state(article, now))
+        held: PartnerItem | None = self.store.get(key, label, None)
+        if held is None:
+            held = shared_item(article, ctx, now)
+            self.store.put(key, label, held, item_charge(held))
+        return held
 
     def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._label = None
-            self._articles.clear()
-            self._items.clear()
+        """Forget every story and shared item (benchmarks time cold renders with it)."""
+        self.store.clear("article", "item")

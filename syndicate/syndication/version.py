@@ -1,12 +1,12 @@
-"""The feed content version: read on every feed request, raised by every relevant change.
+"""The content version, raised by every change a reader could see.
 
 One session event (installed once, for every session) raises the version inside the
-transaction that flushes a change to anything a feed shows, so the new version becomes
-visible exactly when the change does: committed together, or rolled back together. A change
-that only pages show (a comment appearing or leaving) raises a second counter instead, which
-the page cache keys on and feeds do not. Such a
-commit then waits out the span for which workers trust a version they polled
-(:mod:`.watch`), so that once it returns every worker's next request sees the change.
+transaction that flushes a change to anything a feed or page shows, so the new version
+becomes visible exactly when the change does: committed together, or rolled back together.
+A change that only pages show (a comment appearing or leaving) raises a second counter
+instead, which pages are labelled with and feeds are not. Each raise also records its moment,
+so a number repeated after a rolled-back raise never looks like the old one; a restored
+backup raises both counters again (:func:`raise_all`). Reading is :mod:`.watch`'s.
 """
 
 from __future__ import annotations
@@ -15,54 +15,32 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, select
+from sqlalchemy import Connection, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from licenses.models import FeedKey, License, Publisher, TermsVersion
 from syndicate.comments.models import Comment, CommentStatus
-from syndicate.content.models import (
-    Article,
-    ArticleImage,
-    Author,
-    Correction,
-    Image,
-    ImageRendition,
-    Section,
-    Tag,
-)
+from syndicate.content import models as content
 from syndicate.orm import utcnow
 from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedState
-from syndicate.syndication.watch import VersionWatch, install_settling, mark_raised
+from syndicate.syndication.watch import STAMP_QUERY, install_settling, mark_raised, stamp_of
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 
-# Changes to these can alter what a feed says or who may read it.
 # Execution option marking an UPDATE that changes nothing a feed or page shows.
 BOOKKEEPING = "syndicate_bookkeeping"
 
+# What feeds and pages show, or who may read them (TermsVersion: the terms on /republish).
+# Approved comments show on article pages only: they raise the discussion counter, which
+# pages are labelled with and feeds are not (held ones show nowhere: see ``_seen``).
 WATCHED: tuple[type[Any], ...] = (
-    Article,
-    ArticleImage,
-    Author,
-    Correction,
-    Image,
-    ImageRendition,
-    Section,
-    Tag,
-    License,
-    FeedKey,
-    Publisher,
-    # The terms shown on /republish, which an application accepts.
-    TermsVersion,
-    # Approved comments show on the article page only: they raise the discussion counter,
-    # which the page cache keys on and feeds ignore (held ones show nowhere: see ``_seen``).
-    Comment,
+    *(content.Article, content.ArticleImage, content.Author, content.Correction, content.Image),
+    *(content.ImageRendition, content.Section, content.Tag, License, FeedKey, Publisher),
+    *(TermsVersion, Comment),
 )
 # Bookkeeping that changes on reads; raising the version for it would empty every cache.
-IGNORED_ATTRIBUTES: dict[type[Any], frozenset[str]] = {
-    FeedKey: frozenset({"last_used_at"}),
-}
+IGNORED_ATTRIBUTES: dict[type[Any], frozenset[str]] = {FeedKey: frozenset({"last_used_at"})}
 
 
 @dataclass(frozen=True)
@@ -74,19 +52,9 @@ class ContentVersion:
 
 
 def current_version(session: Session) -> ContentVersion:
-    """The current version (0 before the first change): one primary-key read."""
-    row = session.execute(
-        select(FeedState.version, FeedState.changed_at).where(FeedState.id == FEED_STATE_ROW)
-    ).first()
-    if row is None:
-        return ContentVersion(0, NEVER)
-    return ContentVersion(int(row.version), row.changed_at)
-
-
-def watched_version(watch: VersionWatch) -> ContentVersion:
-    """The current version as ``watch`` knows it: a poll sent within the trust span, or a
-    read now. Every change acknowledged before the call is in it (see :mod:`.watch`)."""
-    number, changed_at, _discussion = watch.stamp()
+    """The version as ``session`` sees it now (0 before the first change), read with the
+    watch's own query."""
+    number, changed_at, _discussion = stamp_of(session.execute(STAMP_QUERY).all())
     return ContentVersion(number, changed_at or NEVER)
 
 
@@ -100,6 +68,12 @@ def bump(connection: Connection, row: int = FEED_STATE_ROW) -> None:
         set_={"version": FeedState.version + 1, "changed_at": stmt.excluded.changed_at},
     )
     connection.execute(stmt)
+
+
+def raise_all(connection: Connection) -> None:
+    """Raise both counters, so nothing labelled before (a restored backup) is used again."""
+    bump(connection, FEED_STATE_ROW)
+    bump(connection, DISCUSSION_ROW)
 
 
 def row_for(cls: type[Any]) -> int:

@@ -18,14 +18,19 @@ from sqlalchemy.orm import Session
 
 from feeds.http import accepts_gzip, not_modified
 from licenses.coverage import publisher_coverage
-from licenses.keys import authenticate_feed_key, key_digest, record_feed_key_use, use_due
+from licenses.keys import (
+    LAST_USED_RESOLUTION,
+    authenticate_feed_key,
+    record_feed_key_use,
+    use_due,
+)
 from licenses.models import Publisher
 from syndicate.content.models import Article
 from syndicate.extensions import limiter
 from syndicate.orm import utcnow
-from syndicate.syndication.cache import CachedFeed, FeedCache
-from syndicate.syndication.fetches import FetchCounter, KeyDirectory
-from syndicate.syndication.grants import GRANT, Grant
+from syndicate.syndication import credentials
+from syndicate.syndication.cache import Store, store_for
+from syndicate.syndication.fetches import FetchCounter
 from syndicate.syndication.pixel import (
     TRANSPARENT_GIF,
     PixelSigner,
@@ -33,9 +38,16 @@ from syndicate.syndication.pixel import (
     record_view,
     referrer_host,
 )
-from syndicate.syndication.render import FeedSettings, render_partner_feed, scope_signature
+from syndicate.syndication.render import (
+    MAX_ANSWERS,
+    CachedFeed,
+    FeedSettings,
+    render_partner_feed,
+    scope_signature,
+)
 from syndicate.syndication.shared import SharedItems
-from syndicate.syndication.version import ContentVersion, current_version, watched_version
+from syndicate.syndication.tagfilter import BAD_TAG, TAG_PARAM, BadTag, requested_tag
+from syndicate.syndication.version import NEVER, ContentVersion
 from syndicate.syndication.watch import watch_for
 from syndicate.web.db import db_session, write_apart
 
@@ -47,10 +59,9 @@ PARTNER_CACHE_CONTROL = "private, no-cache"
 FORMAT_ENDPOINTS = {"rss": "partner_rss", "atom": "partner_atom", "json": "partner_json"}
 
 
-def feed_cache(app: Flask | None = None) -> FeedCache:
-    """The application's rendered-feed cache."""
-    cache: FeedCache = (app or current_app).extensions["syndication.cache"]
-    return cache
+def feed_cache(app: Flask | None = None) -> Store:
+    """The application's store, which holds the rendered feeds (:mod:`.cache`)."""
+    return store_for(app or current_app._get_current_object())  # type: ignore[attr-defined]
 
 
 def fetch_counter(app: Flask | None = None) -> FetchCounter:
@@ -59,16 +70,9 @@ def fetch_counter(app: Flask | None = None) -> FetchCounter:
     return counter
 
 
-def learn_key(secret: str, publisher_id: int) -> None:
-    """Tell the fetch counter whose key this is (it counts the answer after the view)."""
-    keys: KeyDirectory = current_app.extensions["syndication.fetch_keys"]
-    keys.learn(key_digest(secret), publisher_id)
-
-
 def shared_items(app: Flask | None = None) -> SharedItems:
-    """The application's store of partner-independent feed material."""
-    shared: SharedItems = (app or current_app).extensions["syndication.shared"]
-    return shared
+    """The application's partner-independent feed material (kept in its store)."""
+    return SharedItems(feed_cache(app))
 
 
 def pixel_signer(app: Flask | None = None) -> PixelSigner:
@@ -79,13 +83,7 @@ def pixel_signer(app: Flask | None = None) -> PixelSigner:
 
 def presented_key() -> str:
     """The feed key the request carries: Bearer, Basic password, or ``?key=``."""
-    auth = request.authorization
-    if auth is not None:
-        if auth.type == "bearer":
-            return auth.token or ""
-        if auth.type == "basic":
-            return auth.password or ""
-    return request.args.get("key", "")
+    return credentials.presented_key(request.environ)
 
 
 def feed_settings(app: Flask) -> FeedSettings:
@@ -118,6 +116,11 @@ def feed_settings(app: Flask) -> FeedSettings:
     )
 
 
+def current_feed_settings() -> FeedSettings:
+    """The partner feed settings of the current application (built once, then kept)."""
+    return _settings()
+
+
 def _settings() -> FeedSettings:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings: FeedSettings | None = app.extensions.get("syndication.settings")
@@ -137,41 +140,47 @@ def _refusal(status: int, message: str) -> Response:
     return response
 
 
-def _answer(entry: CachedFeed, fmt: str, settings: FeedSettings) -> Response:
+def feed_answer(
+    entry: CachedFeed, fmt: str, settings: FeedSettings, environ: dict[str, Any], vary: str = VARY
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Status, headers and body of a rendered feed for this request (the view and the fast
+    path both answer with it; Flask adds its own headers to the view's)."""
     rep = entry.representation
-    gzip = accepts_gzip(request.headers.get("Accept-Encoding", ""))
-    headers: dict[str, str] = {
-        "Content-Type": entry.content_type,
-        "ETag": rep.gzip_etag if gzip else rep.etag,
-        "Cache-Control": PARTNER_CACHE_CONTROL,
-        "Vary": VARY,
-        "Referrer-Policy": "no-referrer",
-    }
-    if rep.last_modified_http:
-        headers["Last-Modified"] = rep.last_modified_http
+    fresh = not_modified(
+        rep, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")
+    )
+    # The same entry, encoding and freshness give the same answer: the entry keeps a few.
+    memo = (environ.get("HTTP_ACCEPT_ENCODING", ""), fresh, vary)
+    known = entry.answers.get(memo)
+    if known is None:
+        known = _feed_answer(entry, fmt, settings, accepts_gzip(memo[0]), fresh, vary)
+        if len(entry.answers) < MAX_ANSWERS and len(memo[0]) <= 256:
+            entry.answers[memo] = known  # one dict store: atomic, and locked without a GIL
+    return known[0], list(known[1]), known[2]
+
+
+def _feed_answer(
+    entry: CachedFeed, fmt: str, settings: FeedSettings, gzip: bool, fresh: bool, vary: str
+) -> tuple[int, tuple[tuple[str, str], ...], bytes]:
+    rep = entry.representation
+    headers = [] if fresh else [("Content-Type", entry.content_type)]
+    headers += [
+        ("ETag", rep.gzip_etag if gzip else rep.etag),
+        ("Cache-Control", PARTNER_CACHE_CONTROL),
+        ("Vary", vary),
+        ("Referrer-Policy", "no-referrer"),
+    ]
+    # Last-Modified is an entity header: a 304 carries none.
+    if rep.last_modified_http and not fresh:
+        headers.append(("Last-Modified", rep.last_modified_http))
     if settings.hub_url:
-        headers["Link"] = (
-            f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
-        )
-    if not_modified(
-        rep, request.headers.get("If-None-Match", ""), request.headers.get("If-Modified-Since", "")
-    ):
-        del headers["Content-Type"]
-        return Response(status=304, headers=headers)
+        link = f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
+        headers.append(("Link", link))
+    if fresh:
+        return 304, tuple(headers), b""
     if gzip:
-        headers["Content-Encoding"] = "gzip"
-        return Response(rep.gzip_body, headers=headers)
-    return Response(rep.body, headers=headers)
-
-
-def _version(session: Session) -> ContentVersion:
-    """The content version as this worker's watch knows it, or read through the request's
-    session when the watch cannot read it."""
-    try:
-        return watched_version(watch_for(current_app))
-    except Exception:
-        current_app.logger.exception("The version watch failed; reading the version directly")
-        return current_version(session)
+        headers.append(("Content-Encoding", "gzip"))
+    return 200, tuple(headers), rep.gzip_body if gzip else rep.body
 
 
 def serve_partner_feed(fmt: str) -> Response:
@@ -184,7 +193,7 @@ def serve_partner_feed(fmt: str) -> Response:
     # The version first: the key, the licences and the stories read after it are at least
     # that new, so neither a cached copy nor the fast path's grant labelled with it can hide
     # a later change.
-    version = _version(session)
+    label = watch_for(current_app).stamp()[:2]
     key = authenticate_feed_key(session, secret, now, record_use=False)
     if key is None:
         return _refusal(401, "A valid feed key is required.")
@@ -197,10 +206,16 @@ def serve_partner_feed(fmt: str) -> Response:
     coverage = publisher_coverage(session, key.publisher_id, now)
     if coverage.empty:
         return _refusal(403, "No licence is in force for this publisher.")
+    try:
+        tag = requested_tag(request.args)
+    except BadTag:
+        return _refusal(400, BAD_TAG)
     scope = scope_signature(coverage)
-    cache_key = (key.publisher_id, scope, fmt)
-    cache = feed_cache()
-    entry = cache.get(cache_key, version.number, now)
+    # A feed filtered by tag is kept apart from the whole one (the fast path serves only
+    # the whole one; see .tagfilter).
+    cache_key = ("feed", key.publisher_id, scope, fmt) + ((TAG_PARAM, tag) if tag else ())
+    store = feed_cache()
+    entry: CachedFeed | None = store.get(cache_key, label, now)
     settings = _settings()
     if entry is None:
         entry = render_partner_feed(
@@ -210,22 +225,24 @@ def serve_partner_feed(fmt: str) -> Response:
             coverage=coverage,
             fmt=fmt,
             now=now,
-            version=version,
+            version=ContentVersion(label[0], label[1] or NEVER),
             settings=settings,
             signer=pixel_signer(),
             shared=shared_items(),
+            tag=tag,
         )
-        cache.put(cache_key, entry)
-    learn_key(secret, key.publisher_id)
-    request.environ[GRANT] = Grant(
-        version=version.number,
-        key_id=key.id,
-        publisher_id=key.publisher_id,
-        scope=scope,
-        valid_until=coverage.next_change,
-        last_used_at=last_used_at,
-    )
-    return _answer(entry, fmt, settings)
+        store.put(cache_key, label, entry, entry.size, entry.valid_until)
+    if last_used_at is not None:
+        # What the acceptance rested on, for the fast path: it holds under this label until
+        # a licence starts or ends or the key's use is due to be recorded again.
+        until = last_used_at + LAST_USED_RESOLUTION
+        if coverage.next_change is not None:
+            until = min(until, coverage.next_change)
+        digest = credentials.presented_digest(request.environ, secret)
+        store.put(("grant", digest), label, (key.publisher_id, scope), 200, until)
+    fetch_counter().hit(key.publisher_id, now.date())
+    status, headers, body = feed_answer(entry, fmt, settings, request.environ)
+    return Response(body, status=status, headers=headers)
 
 
 @bp.route("/feeds/partner.rss")

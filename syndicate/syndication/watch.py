@@ -1,31 +1,19 @@
-"""The content version as each worker knows it, without a database read per request.
+"""The one reader of the content version: each worker's stamp, without a read per request.
 
-The page cache and the partner feed fast path answer from memory only while the content
-version (:mod:`.version`) is what they stored their copies under. Reading that row on every
-request costs a database round trip, which on PostgreSQL is most of the price of a cached
-answer. Instead, each worker process keeps one background thread that reads the row every
-``CACHE_VERSION_POLL_MS`` on one connection of its own, and remembers the stamp together with
-the moment the read was *sent*.
-
-**Why that is never stale.** A read sent at moment *s* sees every change whose commit had
-returned before *s*. A stamp is trusted only while it is younger than
-``CACHE_VERSION_TRUST_MS`` (measured from *s*); older, the request reads the row itself, as
-before. And every transaction that raises the version waits that same span after its commit
-returns before it reports success (:func:`settle_after_commit`). So when a change has been
-acknowledged (the staff member sees "revoked", the API answers 204), every stamp any worker
-still trusts was read after the commit: the very next request sees the change, in every
-worker on every machine, exactly as with a read per request.
-
-A stalled poller (an overloaded worker, a database that stopped answering) only makes the
-stamp old: requests then read the row themselves, and fail over to the full application if
-that fails too. A stamp is per process: a forked child starts with none and its own thread.
-When sessions are bound to one connection (the test suite joins each session to an outer
-transaction) there is no thread: every call reads through that connection, so it sees
-exactly what the views see.
+The store (:mod:`.cache`) serves an entry only under the stamp it was labelled with: the
+content version, the moment it rose and the discussion version (feeds use the first two).
+Each worker process keeps one thread that reads the two counter rows every
+``CACHE_VERSION_POLL_MS`` on a connection of its own and remembers the stamp with the moment
+the read was *sent*. A stamp is trusted only while younger than ``CACHE_VERSION_TRUST_MS``;
+older, the request reads the rows itself. Every commit that raises a version waits that same
+span before it returns (:func:`settle`), so once a change is acknowledged every stamp any
+worker still trusts was read after it. A stalled poller only makes the stamp old. With
+sessions bound to one connection (the test suite) every call reads through it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -44,7 +32,6 @@ log = logging.getLogger(__name__)
 
 # (content version, when it rose, discussion version): feeds use the first two, pages all.
 Stamp = tuple[int, Any, int]
-NO_STAMP: Stamp = (0, None, 0)
 STAMP_QUERY = select(FeedState.id, FeedState.version, FeedState.changed_at).where(
     FeedState.id.in_([FEED_STATE_ROW, DISCUSSION_ROW])
 )
@@ -96,26 +83,26 @@ class VersionWatch:
         self.clock = clock
         self.polls = 0
         self.direct_reads = 0
+        # Reads go through the driver's own cursor (a poll costs a tenth of one through
+        # SQLAlchemy): give its moment the column's type, as a session would read it.
         dialect = database.engine.dialect
         self._sql = str(
             STAMP_QUERY.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         )
-        # The poller reads with the driver's own cursor: give its moment the column's type,
-        # so a stamp's ``changed_at`` is the same aware datetime a session would read.
         column_type = FeedState.__table__.c.changed_at.type
         self._moment = column_type.dialect_impl(dialect).result_processor(dialect, None)
         self._lock = threading.Lock()
-        # (moment the read was sent, stamp); replaced whole, so readers need no lock.
+        # (moment the read was sent, stamp): replaced whole under the lock; a reader loads
+        # the reference once (one atomic load), so it needs no lock.
         self._known: tuple[float, Stamp] | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._wake = threading.Event()
+        # A hint that requests ask (a lost write only lets the poller rest a cycle early).
         self._used = False
         self._engine: Engine | None = None
         _WATCHES.add(self)
         event.listen(database.engine, "engine_disposed", self._on_dispose)
-
-    # ----------------------------------------------------------------- reading
 
     def stamp(self) -> Stamp:
         """``(version, changed_at, discussion)`` as of a read sent less than the trust span
@@ -145,31 +132,26 @@ class VersionWatch:
             raise
         finally:
             raw.close()
-        self.direct_reads += 1
-        self._observe(sent, stamp)
+        self._observe(sent, stamp, "direct_reads")
         return stamp
 
     def _fetch(self, connection: Any) -> Stamp:
-        """The stamp, read with the driver's own cursor on ``connection``."""
         cursor = connection.cursor()
         try:
             cursor.execute(self._sql)
-            found = cursor.fetchall()
+            return stamp_of(cursor.fetchall(), self._moment)
         finally:
             cursor.close()
-        return stamp_of(found, self._moment)
 
-    def _observe(self, sent: float, stamp: Stamp) -> None:
+    def _observe(self, sent: float, stamp: Stamp, counter: str) -> None:
         with self._lock:
+            setattr(self, counter, getattr(self, counter) + 1)
             known = self._known
             if known is None or sent > known[0]:
                 self._known = (sent, stamp)
 
     def _own_engine(self) -> bool:
-        bind = self.database.sessionmaker.kw.get("bind")
-        return bind is self.database.engine
-
-    # ----------------------------------------------------------------- the poller
+        return self.database.sessionmaker.kw.get("bind") is self.database.engine
 
     def _pool(self) -> Engine:
         engine = self._engine
@@ -204,12 +186,9 @@ class VersionWatch:
         sent = self.clock()
         if connection is None:
             pooled = self._pool().raw_connection()
-            # The poller's for good: it never goes back to the pool.
-            pooled.detach()
+            pooled.detach()  # the poller's for good: it never goes back to the pool
             connection = pooled.dbapi_connection
-        stamp = self._fetch(connection)
-        self.polls += 1
-        self._observe(sent, stamp)
+        self._observe(sent, self._fetch(connection), "polls")
         return connection
 
     def stop(self) -> None:
@@ -279,11 +258,9 @@ def _poll(ref: weakref.ref[VersionWatch], stop: threading.Event, wake: threading
 
 
 def _close_quietly(connection: Any) -> None:
-    if connection is not None:
-        try:
+    with contextlib.suppress(Exception):  # already gone
+        if connection is not None:
             connection.close()
-        except Exception:  # already gone
-            log.debug("closing the version poll connection failed", exc_info=True)
 
 
 _WATCHES: weakref.WeakSet[VersionWatch] = weakref.WeakSet()
@@ -310,21 +287,14 @@ def watch_for(app: Any) -> VersionWatch:
     return watch
 
 
-# --------------------------------------------------------------------- writers
-
-
 def mark_raised(session: Session) -> None:
     """Note that ``session``'s transaction raised the version (called by :mod:`.version`)."""
     session.info[RAISED] = True
 
 
 def settle_after_commit(session: Session) -> None:
-    """After a commit that raised the version, owe a wait of the trust span.
-
-    Only for sessions on the engine itself: sessions joined to an outer connection (the test
-    suite) commit nothing for real, and no poller trusts a stamp there. The wait itself
-    happens once the transaction has given its connection back (:func:`settle`).
-    """
+    """After a commit that raised the version, owe a wait of the trust span (sessions joined
+    to an outer connection commit nothing for real and owe none); :func:`settle` waits."""
     if not session.info.pop(RAISED, False):
         return
     seconds = float(session.info.get(SETTLE_SECONDS) or 0)
