@@ -16,6 +16,7 @@ from syndicate.orm import utcnow
 
 FEED_KEY_PREFIX = "synd_feed_"
 KEY_BYTES = 32  # 256 bits
+LABEL_LIMIT = 120
 # Recording every use would turn each feed poll into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 # Built once: every feed and API request with a key runs it.
@@ -45,7 +46,7 @@ def create_feed_key(
         publisher=publisher,
         prefix=secret[: len(FEED_KEY_PREFIX) + 6],
         digest=key_digest(secret),
-        label=label.strip()[:120],
+        label=label.strip()[:LABEL_LIMIT],
         created_by_id=actor_id,
     )
     session.add(key)

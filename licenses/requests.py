@@ -45,6 +45,10 @@ TEXT_LIMITS = {
     "intended_use": 2000,
     "message": 5000,
 }
+# What staff write when deciding: the reasons, and the terms of a licence granted.
+REASON_LIMIT = 2000
+DECISION_LIMITS = {"fee_currency": 3, "territory": 200, "term_note": 4000, "note": 2000}
+PUBLISHER_SLUG_LIMIT = 80
 REQUIRED = ("organization", "website", "contact_name", "contact_email", "outlet_type")
 
 
@@ -285,8 +289,8 @@ class LicenceChoice:
             problems["fee_amount"] = "The standard licence is free; choose a custom licence."
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             problems["ends_at"] = "The end must come after the start."
-        if len(self.territory) > 200:
-            problems["territory"] = "At most 200 characters."
+        if len(self.territory) > DECISION_LIMITS["territory"]:
+            problems["territory"] = f"At most {DECISION_LIMITS['territory']} characters."
         if problems:
             raise RequestInvalid(problems)
 
@@ -451,8 +455,8 @@ def _placement(
     if publisher is None:
         raise RequestInvalid({"publisher": "There is no such publisher."})
     reason = choice.override_reason.strip()
-    if len(reason) > 2000:
-        raise RequestInvalid({"override_reason": "At most 2,000 characters."})
+    if len(reason) > REASON_LIMIT:
+        raise RequestInvalid({"override_reason": f"At most {REASON_LIMIT:,} characters."})
     if reason:
         return _Placement(publisher, MembershipStatus.OVERRIDDEN, reason)
     return _Placement(publisher, MembershipStatus.PENDING)
@@ -656,8 +660,8 @@ def reject_request(
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
         raise RequestInvalid({"reason": "Give the reason; the applicant will read it."})
-    if len(reason) > 2000:
-        raise RequestInvalid({"reason": "At most 2,000 characters."})
+    if len(reason) > REASON_LIMIT:
+        raise RequestInvalid({"reason": f"At most {REASON_LIMIT:,} characters."})
     request = _claim(session, request_id, RequestStatus.REJECTED, actor_id, reason, utcnow())
     audit.record(
         session,

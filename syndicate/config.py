@@ -1,7 +1,9 @@
 """Layered configuration: built-in defaults, then a TOML file, then the environment.
 
 The TOML file uses lower-case keys in sections (``[site] name = ...``); they are
-flattened to Flask's upper-case names (``SITE_NAME``). ``config.example.toml``
+flattened to Flask's upper-case names (``SITE_NAME``). :mod:`syndicate.settings` declares
+every key with its type and default, and the file and the environment are validated
+against it: an unknown key or a wrong type stops start-up. ``config.example.toml``
 documents every key.
 """
 
@@ -13,91 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import IO, Any
 
-DEFAULTS: dict[str, Any] = {
-    "ENV": "development",
-    "SECRET_KEY": "",
-    "DATABASE_URL": "",
-    "DATABASE_ECHO": False,
-    "SITE_NAME": "The Lantern Desk",
-    "SITE_TAGLINE": "Independent reporting, free to republish",
-    "SITE_BASE_URL": "",
-    "SITE_LICENSING_EMAIL": "licensing@lanterndesk.example",
-    "SITE_ATTRIBUTION": (
-        "This story was produced by The Lantern Desk, a non-profit newsroom. It is free to "
-        "republish for eligible publishers under our standard terms. For licensing enquiries, "
-        "write to {licensing_email}."
-    ),
-    "SITE_PAGE_SIZE": 20,
-    "SITE_CACHE_MAX_AGE": 60,
-    "SITE_PAGE_CACHE": True,
-    "SITE_PAGE_CACHE_MAX_BYTES": 32 * 1024 * 1024,
-    "SITE_PAGE_CACHE_MAX_AGE_SECONDS": 60,
-    "FEEDS_PARTNER_ITEMS": 50,
-    "FEEDS_TTL_MINUTES": 15,
-    "FEEDS_WEBSUB_HUB": "",
-    "FEEDS_CACHE_MAX_BYTES": 64 * 1024 * 1024,
-    "FEEDS_FAST_PATH": True,
-    "CACHE_VERSION_POLL_MS": 20,
-    "CACHE_VERSION_TRUST_MS": 50,
-    "UPLOADS_MAX_BYTES": 15 * 1024 * 1024,
-    "UPLOADS_MAX_PIXELS": 40_000_000,
-    "UPLOADS_RENDITION_WIDTHS": [480, 960, 1600],
-    "UPLOADS_JPEG_QUALITY": 84,
-    "MEDIA_DIR": "",
-    "SESSION_COOKIE_SECURE": False,
-    "SESSION_COOKIE_HTTPONLY": True,
-    "SESSION_COOKIE_SAMESITE": "Lax",
-    "REMEMBER_COOKIE_HTTPONLY": True,
-    "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
-    "SESSION_IDLE_MINUTES": 60,
-    "SESSION_ABSOLUTE_HOURS": 12,
-    "PERMANENT_SESSION_LIFETIME": 12 * 3600,
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    "WTF_CSRF_ENABLED": True,
-    "WTF_CSRF_TIME_LIMIT": 3600 * 8,
-    "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_LOGIN": "10 per minute",
-    "RATELIMIT_ENABLED": True,
-    "RATELIMIT_APPLY": "5 per minute;50 per day",
-    "RATELIMIT_API": "300 per minute",
-    "RATELIMIT_COMMENTS": "5 per minute;30 per hour",
-    "RATELIMIT_PIXEL": "300 per minute",
-    "COMMENTS_CLOSE_AFTER_DAYS": 30,
-    "COMMENTS_RESERVED_NAMES": [],
-    "API_MAX_BODY_BYTES": 65536,
-    "PASSWORD_MIN_LENGTH": 12,
-    "AUTH_FRESH_LOGIN_SECONDS": 900,
-    "AUTH_MAX_FAILED_PASSWORDS": 5,
-    "AUTH_LOCKOUT_MINUTES": 15,
-    "TRUSTED_PROXIES": 0,
-    "ELIGIBILITY_MIN_MONTHLY_AUDIENCE": 10_000,
-    "ELIGIBILITY_ACCEPTED_OUTLET_TYPES": [
-        "newspaper",
-        "magazine",
-        "online",
-        "broadcaster",
-        "nonprofit",
-        "newsletter",
-    ],
-    "ELIGIBILITY_BLOCKED_DOMAINS": [],
-    "ELIGIBILITY_AUTO_APPROVE": False,
-    "MAIL_BACKEND": "file",
-    "MAIL_FROM": "The Lantern Desk <no-reply@lanterndesk.example>",
-    "MAIL_DIRECTORY": "",
-    "MAIL_STAFF_NOTICES_TO": "",
-    "MAIL_SMTP_HOST": "localhost",
-    "MAIL_SMTP_PORT": 25,
-    "MAIL_SMTP_USERNAME": "",
-    "MAIL_SMTP_PASSWORD": "",
-    "MAIL_SMTP_STARTTLS": False,
-    "OUTBOX_MAX_ATTEMPTS": 8,
-    "WORKER_INTERVAL_SECONDS": 5,
-    "NEWSWIRE_KILL_NOTICE_DAYS": 14,
-    "WEBHOOKS_TIMEOUT_SECONDS": 10,
-    "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": False,
-    "PICKUPS_FETCH_FLUSH_SECONDS": 60,
-}
+from syndicate.settings import Settings, SettingsError, dump, paths, validated
 
 ENV_OVERRIDES = {
     "SYNDICATE_DATABASE_URL": "DATABASE_URL",
@@ -127,9 +45,45 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+# The built-in defaults with Flask's names. A new setting is declared (type and default)
+# in syndicate/settings.py and documented in config.example.toml, nowhere else.
+DEFAULTS: dict[str, Any] = flatten(dump(Settings()))
+
+
 def load_toml(stream: IO[bytes]) -> dict[str, Any]:
     """Loader for ``app.config.from_file``: parse TOML and flatten its sections."""
     return flatten(tomllib.load(stream))
+
+
+def file_settings(path: Path | None, environ: dict[str, str]) -> dict[str, Any]:
+    """The settings of the file at ``path`` (``None``: no file) and the environment's
+    overrides, validated against the settings model and flattened; :class:`ConfigError`
+    names the file, the section and the key at fault."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"SYNDICATE_CONFIG points to {path}, which is not a file")
+        with path.open("rb") as stream:
+            try:
+                data = tomllib.load(stream)
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path}: {exc}") from exc
+    where = paths()
+    sources: dict[tuple[str, ...], str] = {}
+    for env_name, key in ENV_OVERRIDES.items():
+        if environ.get(env_name):
+            *sections, name = where[key]
+            table = data
+            for section in sections:
+                table = table.setdefault(section, {})
+            if isinstance(table, dict):
+                table[name] = environ[env_name]
+                sources[where[key]] = env_name
+    try:
+        settings = validated(data, origin=str(path or "the environment"), sources=sources)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
+    return flatten(dump(settings))
 
 
 def instance_path() -> Path:
@@ -154,20 +108,8 @@ def read_settings(
     Usable without Flask (migrations and the CLI read it too).
     """
     instance = instance or instance_path()
-    settings = dict(DEFAULTS)
     config_file = os.environ.get("SYNDICATE_CONFIG")
-    if config_file:
-        path = Path(config_file)
-        if not path.is_file():
-            raise ConfigError(f"SYNDICATE_CONFIG points to {path}, which is not a file")
-        with path.open("rb") as stream:
-            try:
-                settings.update(load_toml(stream))
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{path}: {exc}") from exc
-    for env_name, key in ENV_OVERRIDES.items():
-        if os.environ.get(env_name):
-            settings[key] = os.environ[env_name]
+    settings = file_settings(Path(config_file) if config_file else None, dict(os.environ))
     settings.update(overrides or {})
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance / 'syndicate.db'}"

@@ -3,8 +3,10 @@
 Schemathesis generates requests for every operation of /api/v1/openapi.json (valid and
 invalid parameters and bodies). Each generated request is sent three times: with no
 credentials, with a partner's token and with a staff token. Whatever is sent, the API never
-answers 5xx, and an operation whose declared security needs credentials answers 401 to an
-anonymous caller (or 404/405 when the generated path matches no route at all).
+answers 5xx; every answer conforms to the document (a documented status, content type and
+schema); a request the document calls invalid is refused (4xx), never accepted; and an
+operation whose declared security needs credentials answers 401 to an anonymous caller (or
+404/405 when the generated path matches no route at all).
 
 Bounded: 25 examples per operation, derandomised, every request inside the test's
 transaction, so nothing it creates outlives the test.
@@ -20,10 +22,19 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
+from syndicate.api import bp as api_bp
 from syndicate.api import permissions as perms
+from syndicate.api.contract import document
 from tests.api_support import (  # noqa: F401 - generous_limits is an autouse fixture
     application,
     generous_limits,
@@ -41,6 +52,14 @@ EXAMPLES_PER_OPERATION = 25
 HOSTILE_TEXT = ["\x00", "a\x00b", "\u00b2", "\u0663", "9" * 30, "line\r\nbreak", "\u2028"]
 HOSTILE_BODY_VALUES = [*HOSTILE_TEXT, "\ud800", 2**31, -(2**31), 2**63, -(2**63) - 1, 10**30]
 OPENAPI = "/api/v1/openapi.json"
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 # Counted across the run so the report can quote them.
 FIGURES = {"examples": 0, "requests": 0}
@@ -63,9 +82,12 @@ def credentials(session: Session) -> dict[str, dict[str, str]]:
 
 
 def _operation_labels() -> list[str]:
-    from syndicate.api.openapi import _paths
-
-    return sorted(f"{method.upper()} {path}" for path, item in _paths().items() for method in item)
+    """The operations of the generated document (the API alone, without a database)."""
+    bare = Flask(__name__)
+    bare.config.update(SITE_NAME="Fuzz", SITE_BASE_URL="http://localhost", API_MAX_BODY_BYTES=65536)
+    bare.register_blueprint(api_bp, url_prefix="/api/v1")
+    paths = document(bare)["paths"]
+    return sorted(f"{method.upper()} {path}" for path, item in paths.items() for method in item)
 
 
 def _needs_credentials(case: Any) -> bool:
@@ -90,11 +112,13 @@ def _routes_to_a_view(app: Flask, case: Any) -> bool:
 def _check(app: Flask, case: Any, credentials: dict[str, dict[str, str]]) -> None:
     FIGURES["examples"] += 1
     for who, headers in credentials.items():
-        response = case.call(headers={**(case.headers or {}), **headers})
+        sent = {**(case.headers or {}), **headers}
+        response = case.call(headers=sent)
         FIGURES["requests"] += 1
         status = response.status_code
         where = f"{who}: {case.method} {case.formatted_path} -> {status}"
         assert status < 500, where
+        case.validate_response(response, checks=CHECKS, headers=sent)
         content_type = (response.headers.get("content-type") or [""])[0]
         assert content_type.startswith("application/json"), where
         if who == "anonymous" and _needs_credentials(case):

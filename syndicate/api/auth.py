@@ -125,8 +125,8 @@ def enforce() -> Response | None:
 
     Authenticates, checks the view's declared permission (a view without one is refused),
     then checks the path and query string against the input policy and checks and parses
-    the body. Anonymous callers lacking a permission get 401,
-    signed-in ones 403.
+    the body (the view's models then validate it: :mod:`syndicate.api.contract`).
+    Anonymous callers lacking a permission get 401, signed-in ones 403.
     """
     if request.method == "OPTIONS":
         return None  # Flask's automatic answer lists the allowed methods and nothing else

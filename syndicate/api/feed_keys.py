@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import request
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from licenses.keys import create_feed_key, revoke_feed_key, rotate_feed_key
 from licenses.models import FeedKey, Publisher
 from syndicate.api import permissions as perms
-from syndicate.api import serializers
+from syndicate.api import schemas, serializers
 from syndicate.api.auth import Principal, current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.jsonio import (
-    ApiError,
-    invalid,
-    json_body,
-    not_found,
-    page_envelope,
-    paging,
-    refuse_unknown,
-    text_field,
-)
+from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.jsonio import ApiError, invalid, not_found
 from syndicate.web.db import db_session
+
+TAG = "Feed keys"
 
 
 def _can_manage(principal: Principal, publisher_id: int | None) -> bool:
@@ -42,24 +33,25 @@ def _publisher_by_slug(slug: str) -> Publisher | None:
     return db_session().scalar(select(Publisher).where(Publisher.slug == slug))
 
 
-def _with_secret(key: FeedKey, secret: str) -> dict[str, Any]:
-    return {**serializers.feed_key(key), "feed_key": secret}
-
-
 @bp.get("/feed-keys")
-@perms.requires(perms.FEED_KEY_MANAGE_OWN)
-def list_feed_keys() -> dict[str, Any]:
+@operation(
+    "List feed keys",
+    tag=TAG,
+    permission=perms.FEED_KEY_MANAGE_OWN,
+    query=schemas.FeedKeyQuery,
+    answer=schemas.FeedKeyPage,
+    description="A partner lists its publisher's keys; staff list all keys, or one "
+    "publisher's with `publisher`. Secrets are never listed.",
+)
+def list_feed_keys() -> schemas.FeedKeyPage:
     """The caller's publisher's keys (staff: every key, or one publisher's with ``publisher``)."""
     principal = current_principal()
-    problems: dict[str, str] = {}
-    page = paging(problems)
-    if problems:
-        raise invalid(problems)
+    asked = query(schemas.FeedKeyQuery)
+    size = per_page(asked)
     conditions = []
-    slug = request.args.get("publisher")
     if principal.can(perms.FEED_KEY_MANAGE_ANY):
-        if slug:
-            conditions.append(FeedKey.publisher.has(Publisher.slug == slug))
+        if asked.publisher:
+            conditions.append(FeedKey.publisher.has(Publisher.slug == asked.publisher))
     else:
         conditions.append(FeedKey.publisher_id == principal.publisher_id)
     session = db_session()
@@ -68,24 +60,27 @@ def list_feed_keys() -> dict[str, Any]:
         select(FeedKey)
         .where(*conditions)
         .order_by(FeedKey.created_at.desc(), FeedKey.id.desc())
-        .limit(page.per_page)
-        .offset(page.offset)
+        .limit(size)
+        .offset((asked.page - 1) * size)
     ).all()
-    return page_envelope([serializers.feed_key(k) for k in keys], page, total)
+    return schemas.FeedKeyPage(**paged([serializers.feed_key(k) for k in keys], asked, total, size))
 
 
 @bp.post("/feed-keys")
-@perms.requires(perms.FEED_KEY_MANAGE_OWN)
-def create_feed_key_view() -> tuple[dict[str, Any], int]:
+@operation(
+    "Create a feed key",
+    tag=TAG,
+    permission=perms.FEED_KEY_MANAGE_OWN,
+    body=schemas.FeedKeyInput,
+    answer=schemas.FeedKeyWithSecret,
+    status=201,
+    description="The secret is in `feed_key` in this answer and never again.",
+)
+def create_feed_key_view() -> schemas.FeedKeyWithSecret:
     """Issue a key; the secret is in ``feed_key`` in this answer and never again."""
     principal = current_principal()
-    body = json_body()
-    refuse_unknown(body, {"label", "publisher"})
-    problems: dict[str, str] = {}
-    label = text_field(body, "label", problems, limit=120)
-    slug = text_field(body, "publisher", problems, limit=80)
-    if problems:
-        raise invalid(problems)
+    data = body(schemas.FeedKeyInput)
+    slug = data.publisher.strip()
     session = db_session()
     publisher = None
     if slug:
@@ -98,19 +93,35 @@ def create_feed_key_view() -> tuple[dict[str, Any], int]:
         publisher = session.get(Publisher, principal.publisher_id)
     if publisher is None:
         raise ApiError(403, "Your account does not belong to a publisher.")
-    key, secret = create_feed_key(session, publisher, label=label, actor_id=principal.actor_id)
-    return _with_secret(key, secret), 201
+    key, secret = create_feed_key(
+        session, publisher, label=data.label.strip(), actor_id=principal.actor_id
+    )
+    return serializers.feed_key_with_secret(key, secret)
 
 
 @bp.get("/feed-keys/<int:key_id>")
-@perms.requires(perms.FEED_KEY_MANAGE_OWN)
-def get_feed_key(key_id: int) -> dict[str, Any]:
+@operation(
+    "Read a feed key",
+    tag=TAG,
+    permission=perms.FEED_KEY_MANAGE_OWN,
+    answer=schemas.FeedKey,
+    errors=(404,),
+)
+def get_feed_key(key_id: int) -> schemas.FeedKey:
     """One key (never its secret)."""
     return serializers.feed_key(_key(key_id))
 
 
 @bp.delete("/feed-keys/<int:key_id>")
-@perms.requires(perms.FEED_KEY_MANAGE_OWN)
+@operation(
+    "Revoke a feed key",
+    tag=TAG,
+    permission=perms.FEED_KEY_MANAGE_OWN,
+    answer=None,
+    status=204,
+    errors=(404, 409),
+    description="The next request with the key gets 401. Revoking twice gets 409.",
+)
 def revoke_feed_key_view(key_id: int) -> Response:
     """Revoke a key: the next request with it gets 401. Revoking twice is a conflict."""
     key = _key(key_id)
@@ -121,9 +132,18 @@ def revoke_feed_key_view(key_id: int) -> Response:
 
 
 @bp.post("/feed-keys/<int:key_id>/rotate")
-@perms.requires(perms.FEED_KEY_MANAGE_OWN)
-def rotate_feed_key_view(key_id: int) -> tuple[dict[str, Any], int]:
+@operation(
+    "Rotate a feed key",
+    tag=TAG,
+    permission=perms.FEED_KEY_MANAGE_OWN,
+    answer=schemas.FeedKeyWithSecret,
+    status=201,
+    errors=(404, 409),
+    description="Issues a new key with the same label and revokes this one; the new "
+    "secret is shown once.",
+)
+def rotate_feed_key_view(key_id: int) -> schemas.FeedKeyWithSecret:
     """Replace a key by a new one with the same label; the old one stops at once."""
     key = _key(key_id)
     new_key, secret = rotate_feed_key(db_session(), key, actor_id=current_principal().actor_id)
-    return _with_secret(new_key, secret), 201
+    return serializers.feed_key_with_secret(new_key, secret)

@@ -1,4 +1,5 @@
-"""Reading request bodies and query strings strictly, and writing errors and times.
+"""Reading request bodies strictly (size, media type, JSON, the input policy) and the
+API's refusals. Fields are checked by the operations' models (:mod:`syndicate.api.schemas`).
 
 Every refusal is an :class:`ApiError` rendered in the contract's error shape.
 """
@@ -8,18 +9,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 from werkzeug.wrappers import Response
 
 from syndicate.web.errors import json_error
-from syndicate.web.inputs import INT64, int_problem, parse_int, text_problem
+from syndicate.web.inputs import INT64, int_problem, text_problem
 
 JSON_METHODS = frozenset({"POST", "PUT", "PATCH"})
-MAX_PER_PAGE = 100
 
 
 class ApiError(Exception):
@@ -169,139 +168,8 @@ def form_problems(form: Mapping[str, str]) -> dict[str, str]:
     return found
 
 
-def json_body() -> dict[str, Any]:
-    """The parsed JSON object of the current request (``{}`` for an empty body)."""
-    body: dict[str, Any] = g.get("api_json") or {}
-    return body
-
-
-def refuse_unknown(body: Mapping[str, Any], allowed: set[str] | frozenset[str]) -> None:
-    """422 for any field the operation does not know (a typo must not pass silently)."""
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise invalid(dict.fromkeys(unknown, "Unknown field."))
-
-
-def parse_time(raw: Any, name: str, problems: dict[str, str]) -> datetime | None:
-    """An ISO 8601 time with a zone (``Z`` or an offset), as aware UTC; ``None`` if absent."""
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        problems[name] = "Give an ISO 8601 time with a zone, e.g. 2026-05-01T09:00:00Z."
-        return None
-    try:
-        value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        problems[name] = "Give an ISO 8601 time with a zone, e.g. 2026-05-01T09:00:00Z."
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        problems[name] = "The time needs a zone (Z or an offset such as +02:00)."
-        return None
-    return value.astimezone(UTC)
-
-
 def iso(value: datetime | None) -> str | None:
     """An aware time as ISO 8601 in UTC with ``Z``."""
     if value is None:
         return None
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def text_field(
-    body: Mapping[str, Any],
-    name: str,
-    problems: dict[str, str],
-    *,
-    limit: int,
-    default: str = "",
-    required: bool = False,
-) -> str:
-    """A string field, trimmed, within ``limit`` characters."""
-    raw = body.get(name, default)
-    if raw is None:
-        raw = default
-    if not isinstance(raw, str):
-        problems[name] = "Must be text."
-        return default
-    value = raw.strip()
-    if required and not value:
-        problems[name] = "Required."
-    elif len(value) > limit:
-        problems[name] = f"At most {limit:,} characters."
-    return value
-
-
-def bool_field(body: Mapping[str, Any], name: str, problems: dict[str, str], default: bool) -> bool:
-    """A JSON boolean field (``true``/``false`` only)."""
-    raw = body.get(name, default)
-    if not isinstance(raw, bool):
-        problems[name] = "Must be true or false."
-        return default
-    return raw
-
-
-def query_bool(name: str, problems: dict[str, str]) -> bool | None:
-    """A ``true``/``false`` query parameter, or ``None`` when absent."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw.lower() in {"true", "1", "yes"}:
-        return True
-    if raw.lower() in {"false", "0", "no"}:
-        return False
-    problems[name] = "Use true or false."
-    return None
-
-
-def query_choice(name: str, choices: list[str], problems: dict[str, str]) -> str | None:
-    """A query parameter that must be one of ``choices``, or ``None`` when absent."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw not in choices:
-        problems[name] = "Choose one of: " + ", ".join(choices)
-        return None
-    return raw
-
-
-@dataclass(frozen=True)
-class Paging:
-    """The page asked for."""
-
-    page: int
-    per_page: int
-
-    @property
-    def offset(self) -> int:
-        """Rows to skip."""
-        return (self.page - 1) * self.per_page
-
-
-def paging(problems: dict[str, str]) -> Paging:
-    """``page`` (from 1) and ``per_page`` (1 to 100) from the query string."""
-    default = int(current_app.config["SITE_PAGE_SIZE"])
-
-    def number(name: str, fallback: int, high: int) -> int:
-        raw = request.args.get(name)
-        if raw is None or raw == "":
-            return fallback
-        value = parse_int(raw, 1, high)
-        if value is None:
-            problems[name] = f"Give a whole number from 1 to {high:,}."
-            return fallback
-        return value
-
-    return Paging(
-        page=number("page", 1, 100_000), per_page=number("per_page", default, MAX_PER_PAGE)
-    )
-
-
-def page_envelope(items: list[Any], paging: Paging, total: int) -> dict[str, Any]:
-    """A page of results with its position."""
-    return {
-        "items": items,
-        "page": paging.page,
-        "per_page": paging.per_page,
-        "total": total,
-        "pages": max(1, -(-total // paging.per_page)),
-    }

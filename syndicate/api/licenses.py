@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import request
 from sqlalchemy import func, select
 
 from licenses.licences import revoke_licence
-from licenses.models import License, LicenseStatus, Publisher
+from licenses.models import License, Publisher
 from syndicate.api import permissions as perms
-from syndicate.api import serializers
+from syndicate.api import schemas, serializers
 from syndicate.api.auth import current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.jsonio import (
-    invalid,
-    json_body,
-    not_found,
-    page_envelope,
-    paging,
-    query_choice,
-    refuse_unknown,
-    text_field,
-)
+from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.jsonio import not_found
 from syndicate.web.db import db_session
+
+TAG = "Licences"
 
 
 def _licence(licence_id: int) -> License:
@@ -36,53 +27,68 @@ def _licence(licence_id: int) -> License:
 
 
 @bp.get("/licenses")
-@perms.requires(perms.LICENSE_READ)
-def list_licences() -> dict[str, Any]:
+@operation(
+    "List licences",
+    tag=TAG,
+    permission=perms.LICENSE_READ,
+    query=schemas.LicenseQuery,
+    answer=schemas.LicensePage,
+    description="A partner lists its publisher's licences; staff all, or one publisher's "
+    "with `publisher`.",
+)
+def list_licences() -> schemas.LicensePage:
     """The caller's publisher's licences (staff: all, or one publisher's), newest first."""
     principal = current_principal()
-    problems: dict[str, str] = {}
-    status = query_choice("status", [s.value for s in LicenseStatus], problems)
-    page = paging(problems)
-    if problems:
-        raise invalid(problems)
+    asked = query(schemas.LicenseQuery)
+    size = per_page(asked)
     conditions = []
     if principal.can(perms.LICENSE_READ_ANY):
-        slug = request.args.get("publisher")
-        if slug:
-            conditions.append(License.publisher.has(Publisher.slug == slug))
+        if asked.publisher:
+            conditions.append(License.publisher.has(Publisher.slug == asked.publisher))
     else:
         conditions.append(License.publisher_id == principal.publisher_id)
-    if status is not None:
-        conditions.append(License.status == LicenseStatus(status))
+    if asked.status is not None:
+        conditions.append(License.status == asked.status)
     session = db_session()
     total = session.scalar(select(func.count(License.id)).where(*conditions)) or 0
     rows = session.scalars(
         select(License)
         .where(*conditions)
         .order_by(License.created_at.desc(), License.id.desc())
-        .limit(page.per_page)
-        .offset(page.offset)
+        .limit(size)
+        .offset((asked.page - 1) * size)
     ).all()
-    return page_envelope([serializers.licence(lic) for lic in rows], page, total)
+    return schemas.LicensePage(
+        **paged([serializers.licence(lic) for lic in rows], asked, total, size)
+    )
 
 
 @bp.get("/licenses/<int:licence_id>")
-@perms.requires(perms.LICENSE_READ)
-def get_licence(licence_id: int) -> dict[str, Any]:
+@operation(
+    "Read a licence",
+    tag=TAG,
+    permission=perms.LICENSE_READ,
+    answer=schemas.License,
+    errors=(404,),
+)
+def get_licence(licence_id: int) -> schemas.License:
     """One licence: staff any, a partner only its publisher's."""
     return serializers.licence(_licence(licence_id))
 
 
 @bp.post("/licenses/<int:licence_id>/revoke")
-@perms.requires(perms.LICENSE_REVOKE)
-def revoke_licence_view(licence_id: int) -> dict[str, Any]:
+@operation(
+    "Revoke a licence",
+    tag=TAG,
+    permission=perms.LICENSE_REVOKE,
+    body=schemas.RevokeInput,
+    answer=schemas.License,
+    errors=(404, 409),
+    description="Feeds stop on the next request. Revoking again gets 409.",
+)
+def revoke_licence_view(licence_id: int) -> schemas.License:
     """End a licence for good; revoking again is a conflict (409)."""
     licence = _licence(licence_id)
-    body = json_body()
-    refuse_unknown(body, {"reason"})
-    problems: dict[str, str] = {}
-    reason = text_field(body, "reason", problems, limit=2000)
-    if problems:
-        raise invalid(problems)
+    reason = body(schemas.RevokeInput).reason.strip()
     revoke_licence(db_session(), licence, reason=reason, actor_id=current_principal().actor_id)
     return serializers.licence(licence)

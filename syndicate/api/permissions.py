@@ -25,6 +25,16 @@ LICENSE_READ = "license:read"
 LICENSE_READ_ANY = "license:read-any"
 LICENSE_REVOKE = "license:revoke"
 API_DESCRIBE = "api:describe"
+ARTICLE_CORRECT = "article:correct"
+ARTICLE_KILL = "article:kill"
+NOTICE_READ = "notice:read"
+NOTICE_READ_ANY = "notice:read-any"
+NOTICE_ACKNOWLEDGE = "notice:acknowledge"
+COMMENT_MODERATE = "comment:moderate"
+WEBHOOK_MANAGE = "webhook:manage"
+PICKUPS_READ = "pickups:read"
+API_TOKEN_MANAGE_OWN = "api-token:manage-own"  # noqa: S105 - a permission name
+API_TOKEN_MANAGE_ANY = "api-token:manage-any"  # noqa: S105 - a permission name
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
     {
@@ -42,8 +52,20 @@ ALL_PERMISSIONS: frozenset[str] = frozenset(
         LICENSE_READ_ANY,
         LICENSE_REVOKE,
         API_DESCRIBE,
+        ARTICLE_CORRECT,
+        ARTICLE_KILL,
+        NOTICE_READ,
+        NOTICE_READ_ANY,
+        NOTICE_ACKNOWLEDGE,
+        COMMENT_MODERATE,
+        API_TOKEN_MANAGE_OWN,
+        API_TOKEN_MANAGE_ANY,
+        WEBHOOK_MANAGE,
+        PICKUPS_READ,
     }
 )
+# What only a partner does for its own publisher: the desk does not act on its behalf.
+PARTNER_ONLY: frozenset[str] = frozenset({NOTICE_ACKNOWLEDGE, WEBHOOK_MANAGE, PICKUPS_READ})
 
 # Principal kinds: an anonymous caller, a feed key, or a user's API token by role.
 ANONYMOUS = "anonymous"
@@ -63,9 +85,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             FEED_KEY_MANAGE_OWN,
             LICENSE_READ,
             API_DESCRIBE,
+            NOTICE_READ,
+            NOTICE_ACKNOWLEDGE,
+            API_TOKEN_MANAGE_OWN,
+            WEBHOOK_MANAGE,
+            PICKUPS_READ,
         }
     ),
-    STAFF: ALL_PERMISSIONS,
+    STAFF: ALL_PERMISSIONS - PARTNER_ONLY,
 }
 
 PERMISSION_ATTRIBUTE = "_api_permission"

@@ -1,4 +1,4 @@
-"""Plain JSON shapes of the domain objects; secrets and digests never appear here."""
+"""The domain objects as the API's answer models; secrets and digests never appear here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app, url_for
 
 from licenses.models import FeedKey, License, LicenseRequest, Publisher
-from syndicate.api.jsonio import iso
+from syndicate.api import schemas
 from syndicate.content.models import Article, ArticleImage, Image
 from syndicate.content.services import shown_modified
 
@@ -24,31 +24,31 @@ def media(key: str) -> str:
     return absolute(url_for("media.file", key=key))
 
 
-def publisher(pub: Publisher) -> dict[str, Any]:
+def publisher(pub: Publisher) -> schemas.Publisher:
     """A partner publisher."""
-    return {
-        "id": pub.id,
-        "slug": pub.slug,
-        "name": pub.name,
-        "website": pub.website,
-        "outlet_type": pub.outlet_type,
-        "status": pub.status.value,
-    }
+    return schemas.Publisher(
+        id=pub.id,
+        slug=pub.slug,
+        name=pub.name,
+        website=pub.website,
+        outlet_type=pub.outlet_type,
+        status=pub.status,
+    )
 
 
-def _scope(item: LicenseRequest | License) -> dict[str, Any]:
+def _scope(item: LicenseRequest | License) -> schemas.Scope:
     kind = item.scope_kind.value
     scope: dict[str, Any] = {"kind": kind}
     if kind == "sections":
         scope["sections"] = list(item.scope_sections or [])
     elif kind == "article":
         scope["article"] = item.scope_article.slug if item.scope_article is not None else None
-    return scope
+    return schemas.Scope(**scope)
 
 
 def license_request(
     req: LicenseRequest, *, matches: Sequence[Publisher] | None = None
-) -> dict[str, Any]:
+) -> schemas.LicenseRequest:
     """A licensing request with its eligibility assessment and decision; for staff, with
     ``matches``: the existing partners it seems to come from."""
     data: dict[str, Any] = {
@@ -67,18 +67,18 @@ def license_request(
         "publisher": req.publisher.slug if req.publisher is not None else None,
         "membership": req.membership.value if req.membership is not None else None,
         "license_id": req.license.id if req.license is not None else None,
-        "decided_at": iso(req.decided_at),
+        "decided_at": req.decided_at,
         "decision_reason": req.decision_reason,
-        "created_at": iso(req.created_at),
+        "created_at": req.created_at,
     }
     if matches is not None:
         data["matching_publishers"] = [{"slug": p.slug, "name": p.name} for p in matches]
-    return data
+    return schemas.LicenseRequest(**data)
 
 
-def licence(lic: License) -> dict[str, Any]:
+def licence(lic: License) -> schemas.License:
     """A licence and its terms."""
-    return {
+    fields: dict[str, Any] = {
         "id": lic.id,
         "publisher": lic.publisher.slug,
         "request_id": lic.request_id,
@@ -91,31 +91,40 @@ def licence(lic: License) -> dict[str, Any]:
         "territory": lic.territory,
         "term_note": lic.term_note,
         "terms_version": lic.terms.version,
-        "terms_accepted_at": iso(lic.accepted_at),
+        "terms_accepted_at": lic.accepted_at,
         "embargo_entitled": lic.embargo_entitled,
-        "starts_at": iso(lic.starts_at),
-        "ends_at": iso(lic.ends_at),
-        "created_at": iso(lic.created_at),
+        "starts_at": lic.starts_at,
+        "ends_at": lic.ends_at,
+        "created_at": lic.created_at,
     }
+    return schemas.License(**fields)
 
 
-def feed_key(key: FeedKey) -> dict[str, Any]:
-    """A feed key's public facts: its prefix, never the secret or its digest."""
+def _key_fields(key: FeedKey) -> dict[str, Any]:
     return {
         "id": key.id,
         "publisher": key.publisher.slug,
         "label": key.label,
         "prefix": key.prefix,
         "active": key.revoked_at is None,
-        "created_at": iso(key.created_at),
-        "last_used_at": iso(key.last_used_at),
-        "revoked_at": iso(key.revoked_at),
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
         "replaced_by_id": key.replaced_by_id,
     }
 
 
-def image(img: Image, now: datetime) -> dict[str, Any]:
-    """An image with its rights, credit and renditions."""
+def feed_key(key: FeedKey) -> schemas.FeedKey:
+    """A feed key's public facts: its prefix, never the secret or its digest."""
+    return schemas.FeedKey(**_key_fields(key))
+
+
+def feed_key_with_secret(key: FeedKey, secret: str) -> schemas.FeedKeyWithSecret:
+    """A new key with its secret, for the one answer that shows it."""
+    return schemas.FeedKeyWithSecret(**_key_fields(key), feed_key=secret)
+
+
+def _image_fields(img: Image, now: datetime) -> dict[str, Any]:
     return {
         "id": img.id,
         "url": media(img.storage_key),
@@ -132,7 +141,7 @@ def image(img: Image, now: datetime) -> dict[str, Any]:
         "source_url": img.source_url or None,
         "partner_permitted": img.partner_permitted(now),
         "partner_allowed": img.partner_allowed,
-        "partner_allowed_until": iso(img.partner_allowed_until),
+        "partner_allowed_until": img.partner_allowed_until,
         "renditions": [
             {"width": r.width, "height": r.height, "url": media(r.storage_key)}
             for r in img.renditions
@@ -140,11 +149,13 @@ def image(img: Image, now: datetime) -> dict[str, Any]:
     }
 
 
+def image(img: Image, now: datetime) -> schemas.Image:
+    """An image with its rights, credit and renditions."""
+    return schemas.Image(**_image_fields(img, now))
+
+
 def _placed_image(link: ArticleImage, now: datetime) -> dict[str, Any]:
-    data = image(link.image, now)
-    data["caption"] = link.caption
-    data["role"] = link.role.value
-    return data
+    return {**_image_fields(link.image, now), "caption": link.caption, "role": link.role}
 
 
 def is_embargoed(art: Article, now: datetime) -> bool:
@@ -154,7 +165,7 @@ def is_embargoed(art: Article, now: datetime) -> bool:
     return embargoed(art, now)
 
 
-def article(art: Article, now: datetime, *, staff: bool) -> dict[str, Any]:
+def article(art: Article, now: datetime, *, staff: bool) -> schemas.Article:
     """An article as the caller may see it: partners never get images they may not receive."""
     links = [link for link in art.images if staff or link.image.partner_permitted(now)]
     data: dict[str, Any] = {
@@ -167,16 +178,16 @@ def article(art: Article, now: datetime, *, staff: bool) -> dict[str, Any]:
         "section": {"slug": art.section.slug, "name": art.section.name},
         "tags": [{"slug": t.slug, "name": t.name} for t in art.tags],
         "status": art.status.value,
-        "released_at": iso(art.released_at),
-        "updated_at": iso(
+        "released_at": art.released_at,
+        "updated_at": (
             shown_modified(art.released_at, (art.content_updated_at,), now)
             if art.released_at is not None
             else art.content_updated_at or art.updated_at
         ),
         "revision": art.revision,
-        "embargoed_until": iso(art.released_at) if is_embargoed(art, now) else None,
+        "embargoed_until": art.released_at if is_embargoed(art, now) else None,
         "body_html": art.body_html,
-        "corrections": [{"note": c.note, "created_at": iso(c.created_at)} for c in art.corrections],
+        "corrections": [{"note": c.note, "created_at": c.created_at} for c in art.corrections],
         "images": [_placed_image(link, now) for link in links],
     }
     if staff:
@@ -187,8 +198,8 @@ def article(art: Article, now: datetime, *, staff: bool) -> dict[str, Any]:
                 "body_format": art.body_format.value,
                 "syndication": art.syndication.value,
                 "comments_open": art.comments_open,
-                "first_published_at": iso(art.first_published_at),
-                "killed_at": iso(art.killed_at),
+                "first_published_at": art.first_published_at,
+                "killed_at": art.killed_at,
             }
         )
-    return data
+    return schemas.Article(**data)

@@ -37,6 +37,15 @@ from syndicate.orm import utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LIMITS = {"slug": 160, "headline": 300, "dateline": 120, "dek": 2000, "body_source": MAX_BODY_CHARS}
+# An article's lists, and the names in them (author slugs, tag names); a placed image's caption.
+MAX_AUTHORS = 20
+MAX_TAGS = 30
+NAME_LENGTH = 120
+MAX_IMAGES = 50
+CAPTION_LENGTH = 2000
+# What partners read about a kill, and a correction note.
+KILL_REASON_LENGTH = 2000
+CORRECTION_LENGTH = 4000
 
 
 class ContentError(ValueError):
@@ -157,6 +166,8 @@ def _validate(session: Session, fields: ArticleFields, article_id: int | None) -
     authors = set(fields.author_ids)
     if not authors:
         problems["author_ids"] = "Choose at least one author."
+    elif len(authors) > MAX_AUTHORS:
+        problems["author_ids"] = f"At most {MAX_AUTHORS} authors."
     elif len(session.scalars(select(Author.id).where(Author.id.in_(authors))).all()) != len(
         authors
     ):
@@ -171,7 +182,7 @@ def _tags(session: Session, names: Sequence[str]) -> list[Tag]:
     for name in names:
         slug = slugify(name.strip())
         if slug and slug not in by_slug:
-            by_slug[slug] = name.strip()[:120]
+            by_slug[slug] = name.strip()[:NAME_LENGTH]
     existing = {
         tag.slug: tag for tag in session.scalars(select(Tag).where(Tag.slug.in_(list(by_slug))))
     }
@@ -452,8 +463,8 @@ def kill_article(
     reason = reason.strip()
     if not reason:
         raise ContentError("Give the reason for the kill: partners see it.", {"reason": "required"})
-    if len(reason) > 2000:
-        raise ContentError("At most 2,000 characters.", {"reason": "too long"})
+    if len(reason) > KILL_REASON_LENGTH:
+        raise ContentError(f"At most {KILL_REASON_LENGTH:,} characters.", {"reason": "too long"})
     if article.status not in (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED):
         raise ContentError(
             "Only a published or scheduled story can be killed.", {"status": article.status.value}
@@ -538,8 +549,8 @@ def add_correction(
     note = note.strip()
     if not note:
         raise ContentError("Write the correction.", {"note": "required"})
-    if len(note) > 4000:
-        raise ContentError("At most 4,000 characters.", {"note": "too long"})
+    if len(note) > CORRECTION_LENGTH:
+        raise ContentError(f"At most {CORRECTION_LENGTH:,} characters.", {"note": "too long"})
     correction = Correction(note=note)
     article.corrections.append(correction)
     article.revision += 1

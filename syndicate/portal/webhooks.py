@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from syndicate import audit
 from syndicate.newswire.forms import RemoveWebhookForm, WebhookForm
 from syndicate.newswire.models import PublisherWebhook
+from syndicate.newswire.webhooks import save_webhook, webhook_of
 from syndicate.outbox.history import recent_webhook_deliveries
 from syndicate.outbox.http import (
     IDEMPOTENCY_HEADER,
@@ -25,13 +24,9 @@ from syndicate.portal.blueprint import bp, current_partner, current_publisher
 from syndicate.web.db import db_session
 from syndicate.web.inputs import url_problem as address_problem
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - a recognisable prefix, not a secret
-
 
 def _webhook() -> PublisherWebhook | None:
-    return db_session().scalar(
-        select(PublisherWebhook).where(PublisherWebhook.publisher_id == current_publisher().id)
-    )
+    return webhook_of(db_session(), current_publisher().id)
 
 
 def url_problem(url: str, production: bool) -> str | None:
@@ -107,35 +102,15 @@ def webhook_save() -> Response | tuple[str, int]:
     if problem:
         form.url.errors = [problem]
         return _page(form, 422)
-    session = db_session()
-    current = _webhook()
-    given = (form.secret.data or "").strip()
-    made = None
-    if given:
-        secret = given
-    elif current is not None:
-        secret = current.secret
-    else:
-        secret = made = SECRET_PREFIX + secrets.token_urlsafe(32)
-    before = {"url": current.url} if current else None
-    if current is None:
-        current = PublisherWebhook(publisher_id=current_publisher().id, url=url, secret=secret)
-        session.add(current)
-    else:
-        current.url = url
-        current.secret = secret
-    session.flush()
-    audit.record(
-        session,
+    saved = save_webhook(
+        db_session(),
+        current_publisher().id,
+        url,
+        form.secret.data or "",
         actor_id=current_partner().id,
-        action="webhook.save",
-        object_type="publisher",
-        object_id=current_publisher().id,
-        before=before,
-        after={"url": url, "secret_changed": bool(given or made)},
     )
-    if made:
-        return _page(WebhookForm(formdata=None, data={"url": url}), 200, secret=made)
+    if saved.made_secret:
+        return _page(WebhookForm(formdata=None, data={"url": url}), 200, secret=saved.made_secret)
     flash("Webhook saved.", "success")
     return redirect(url_for("portal.webhook"), 303)
 
