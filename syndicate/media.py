@@ -35,6 +35,9 @@ class MediaStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
+            # mkstemp makes the file 0600; media is public, and a web server running as
+            # another user (nginx, deploy/nginx/syndicate.conf) serves it straight from disk.
+            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -84,7 +84,7 @@ def _day_row(page: str, day: date) -> tuple[int, int]:
     """Views and feed fetches of ``day`` in the page's table of figures per day."""
     match = re.search(
         rf'<tr><td>{day.isoformat()}</td><td class="num">([\d,]+)</td>'
-        r'<td class="num">([\d,]+)</td></tr>',
+        r'<td class="num">([\d,]+)</td>(?:<td class="num">[\d,]+</td>)?</tr>',
         page,
     )
     assert match, f"no row for {day}"

@@ -9,14 +9,29 @@ from datetime import datetime
 
 from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
+from PIL.PngImagePlugin import PngInfo
 from sqlalchemy.orm import Session
 
 from syndicate import audit
+from syndicate.content.licensing import ImageLicensing, image_licensing, passes_on
 from syndicate.content.models import Image, ImageRendition
 from syndicate.content.rights import RightsClass
+from syndicate.content.xmp import xmp_packet
 from syndicate.media import MediaStore
 
 ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# The longest text each descriptive and rights field of an image may hold.
+TEXT_LIMITS = {
+    "alt_text": 500,
+    "caption": 4000,
+    "creator": 200,
+    "organization": 200,
+    "license_url": 500,
+    "source_url": 500,
+}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# The iTXt keyword under which PNG files carry XMP.
+PNG_XMP_KEY = "XML:com.adobe.xmp"
 
 
 class ImageRejected(ValueError):
@@ -98,15 +113,40 @@ def inspect_upload(data: bytes, limits: UploadLimits) -> PILImage.Image:
     return image
 
 
-def _encode(image: PILImage.Image, fmt: str, quality: int) -> bytes:
+def _encode(image: PILImage.Image, fmt: str, quality: int | str, xmp: bytes) -> bytes:
+    """Encode ``image`` with ``xmp`` as its only metadata (``quality="keep"`` re-saves a
+    decoded JPEG with its own quantisation tables)."""
     out = io.BytesIO()
     if fmt == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+        if quality != "keep":
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=quality, optimize=True, progressive=True, xmp=xmp)
     elif fmt == "PNG":
-        image.save(out, "PNG", optimize=True)
+        info = PngInfo()
+        info.add_itxt(PNG_XMP_KEY, xmp.decode())
+        image.save(out, "PNG", optimize=True, pnginfo=info)
     else:
-        image.save(out, "WEBP", quality=quality)
+        lossy = quality if isinstance(quality, int) else UploadLimits.jpeg_quality
+        image.save(out, "WEBP", quality=lossy, xmp=xmp)
     return out.getvalue()
+
+
+def embedded_licensing(image: Image, terms_url: str) -> ImageLicensing:
+    """The licensing facts of a stored image, as its files carry them."""
+    return image_licensing(
+        rights_class=image.rights_class,
+        creator=image.creator,
+        organization=image.organization,
+        license_url=image.license_url,
+        source_url=image.source_url,
+        offered=passes_on(image.rights_class, image.partner_allowed),
+        terms_url=terms_url,
+    )
+
+
+def embedded_packet(image: Image, terms_url: str) -> bytes:
+    """The XMP packet an image's files carry: its rights and its caption."""
+    return xmp_packet(embedded_licensing(image, terms_url), image.caption)
 
 
 def ingest_image(
@@ -119,12 +159,15 @@ def ingest_image(
     caption: str = "",
     limits: UploadLimits | None = None,
     actor_id: int | None = None,
+    terms_url: str = "",
 ) -> Image:
     """Verify, clean and store an upload with its renditions, and record its rights.
 
-    The stored original is re-encoded without its metadata (EXIF location and the
-    like never leave the building). Raises :class:`ImageRejected` before anything is
-    written when the file or the rights are not acceptable.
+    The stored original and every rendition are re-encoded with the image's rights and
+    caption as their only metadata (:mod:`syndicate.content.xmp`; ``terms_url`` is the
+    absolute address of the republishing terms): EXIF location, camera make and model
+    never leave the building. Raises :class:`ImageRejected` before anything is written
+    when the file or the rights are not acceptable.
     """
     limits = limits or UploadLimits()
     problems = rights.validate()
@@ -141,18 +184,13 @@ def ingest_image(
     if fmt == "JPEG" or image.mode not in {"RGB", "RGBA", "L", "LA", "P"}:
         image = image.convert("RGB")
         fmt = "JPEG"
-    clean = _encode(image, fmt, limits.jpeg_quality)
-    digest = hashlib.sha256(clean).hexdigest()
-    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
-    key = f"images/{digest[:2]}/{digest}.{ext}"
-    store.save(key, clean)
     record = Image(
-        storage_key=key,
-        sha256=digest,
+        # The upload's own digest: the same file uploaded twice is recognisable, whatever
+        # rights each copy carries (the stored files differ by their metadata).
+        sha256=hashlib.sha256(data).hexdigest(),
         media_type=ACCEPTED_FORMATS[fmt],
         width=image.width,
         height=image.height,
-        byte_size=len(clean),
         alt_text=alt_text.strip(),
         caption=caption.strip(),
         creator=rights.creator.strip(),
@@ -163,14 +201,16 @@ def ingest_image(
         partner_allowed=rights.partner_allowed,
         partner_allowed_until=rights.partner_allowed_until,
     )
+    packet = embedded_packet(record, terms_url)
+    clean = _encode(image, fmt, limits.jpeg_quality, packet)
+    digest = _place(store, record, clean, fmt)
     for width in sorted(set(limits.rendition_widths)):
         if width >= image.width:
             continue
         height = round(image.height * width / image.width)
         resized = image.resize((width, height), PILImage.Resampling.LANCZOS)
-        payload = _encode(resized, "JPEG" if fmt == "JPEG" else fmt, limits.jpeg_quality)
-        rendition_key = f"images/{digest[:2]}/{digest}-{width}.{ext}"
-        store.save(rendition_key, payload)
+        rendition_key = _rendition_key(digest, width, fmt)
+        store.save(rendition_key, _encode(resized, fmt, limits.jpeg_quality, packet))
         record.renditions.append(
             ImageRendition(
                 width=width,
@@ -190,6 +230,67 @@ def ingest_image(
         after=rights_snapshot(record),
     )
     return record
+
+
+def _rendition_key(digest: str, width: int, fmt: str) -> str:
+    return f"images/{digest[:2]}/{digest}-{width}.{EXTENSIONS[fmt]}"
+
+
+def _place(store: MediaStore, record: Image, original: bytes, fmt: str) -> str:
+    """Store ``original`` under its content address and point ``record`` at it."""
+    digest = hashlib.sha256(original).hexdigest()
+    record.storage_key = f"images/{digest[:2]}/{digest}.{EXTENSIONS[fmt]}"
+    record.byte_size = len(original)
+    store.save(record.storage_key, original)
+    return digest
+
+
+def stored_packet(data: bytes) -> bytes | None:
+    """The XMP packet a stored file carries, as written (``None`` when it has none)."""
+    with PILImage.open(io.BytesIO(data)) as opened:
+        found = opened.info.get("xmp", opened.info.get(PNG_XMP_KEY))
+    if isinstance(found, str):
+        return found.encode()
+    return found if isinstance(found, bytes) else None
+
+
+def _repacked(data: bytes, packet: bytes, quality: int) -> tuple[bytes, str]:
+    """``data`` re-saved with ``packet`` as its metadata: a JPEG keeps its own quantisation
+    (no visible loss), a PNG is lossless, a WebP is encoded again at ``quality``."""
+    with PILImage.open(io.BytesIO(data)) as opened:
+        opened.load()
+        fmt = opened.format or "JPEG"
+        return _encode(opened, fmt, "keep" if fmt == "JPEG" else quality, packet), fmt
+
+
+def embed_rights(
+    store: MediaStore, image: Image, *, terms_url: str, limits: UploadLimits | None = None
+) -> bool:
+    """Make the stored files of ``image`` carry its current rights and caption.
+
+    Files are content-addressed and served as immutable, so changed files go under new
+    keys (the old ones stay for whoever already holds their address). Returns whether
+    anything was rewritten; a file that already carries the right packet is left alone,
+    and so is an image whose stored file is missing (there is nothing to rewrite).
+    """
+    quality = (limits or UploadLimits()).jpeg_quality
+    packet = embedded_packet(image, terms_url)
+    if not store.exists(image.storage_key):
+        return False
+    original = store.path(image.storage_key).read_bytes()
+    if stored_packet(original) == packet:
+        return False
+    rewritten, fmt = _repacked(original, packet, quality)
+    renditions = [
+        (rendition, _repacked(store.path(rendition.storage_key).read_bytes(), packet, quality))
+        for rendition in image.renditions
+        if store.exists(rendition.storage_key)
+    ]
+    digest = _place(store, image, rewritten, fmt)
+    for rendition, (payload, _fmt) in renditions:
+        rendition.storage_key = _rendition_key(digest, rendition.width, fmt)
+        store.save(rendition.storage_key, payload)
+    return True
 
 
 def rights_snapshot(image: Image) -> dict[str, object]:
@@ -217,11 +318,15 @@ def update_image_rights(
     alt_text: str,
     caption: str,
     actor_id: int | None,
+    store: MediaStore | None = None,
+    terms_url: str = "",
+    limits: UploadLimits | None = None,
 ) -> Image:
     """Change an image's alt text, caption and rights, recording the before and after.
 
-    Raises :class:`ImageRejected` (with ``problems`` for every field) and changes
-    nothing when a rights field is missing or inconsistent.
+    With ``store``, the stored files are rewritten to carry the new rights and caption
+    (:func:`embed_rights`). Raises :class:`ImageRejected` (with ``problems`` for every
+    field) and changes nothing when a rights field is missing or inconsistent.
     """
     problems = rights.validate()
     if not alt_text.strip():
@@ -243,6 +348,8 @@ def update_image_rights(
     image.partner_allowed_until = rights.partner_allowed_until
     after = rights_snapshot(image)
     if after != before:
+        if store is not None:
+            embed_rights(store, image, terms_url=terms_url, limits=limits)
         session.flush()
         audit.record(
             session,

@@ -7,8 +7,9 @@ image never runs script nor fetches anything, and the response carries its own p
 (``CHART_SECURITY_POLICY``) that allows exactly its inline styles and nothing else. The
 page's policy stays as strict as before, and no stylesheet has to track pygal's markup.
 
-Views use the left axis and feed fetches the right one; both axes have whole-number ticks
-(counts have no fractions) and the legend says which axis each series uses.
+Views and copies taken from the story desk (intents to republish) use the left axis and
+feed fetches the right one; both axes have whole-number ticks (counts have no fractions)
+and the legend says which axis each series uses.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, pygal.PluginIm
 CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 VIEWS_LABEL = "Views (left axis)"
 FETCHES_LABEL = "Feed fetches (right axis)"
+COPIES_LABEL = "Copies from the desk (left axis)"
 # Intervals between ticks on each axis; both axes share the grid lines.
 TICKS = 4
 # (width, height, font size) of the drawing for wide screens and for phones.
@@ -51,10 +53,11 @@ def _count(value: float | None) -> str:
 
 
 def pickups_chart(points: Sequence[DayPoint], title: str, size: str = "wide") -> str:
-    """The SVG text of views (shaded line) and feed fetches (line) per day, text escaped."""
+    """The SVG text of views (shaded line), feed fetches and desk copies (lines) per day,
+    text escaped."""
     width, height, font = SIZES.get(size, SIZES["wide"])
     narrow = width < 500
-    views_step = nice_step(max((p.views for p in points), default=0))
+    views_step = nice_step(max((max(p.views, p.copies) for p in points), default=0))
     fetches_step = nice_step(max((p.fetches for p in points), default=0))
     style = Style(
         background="transparent",
@@ -62,7 +65,8 @@ def pickups_chart(points: Sequence[DayPoint], title: str, size: str = "wide") ->
         foreground="#2a2926",
         foreground_strong="#2a2926",
         foreground_subtle="#e3e0d8",
-        colors=("#2f6f8f", "#c2571a"),
+        # pygal numbers the series on the left axis first: views, copies, then fetches.
+        colors=("#2f6f8f", "#5b7a2e", "#c2571a"),
         guide_stroke_color="#d9d5cb",
         major_guide_stroke_color="#d9d5cb",
         guide_stroke_dasharray="0",
@@ -104,6 +108,7 @@ def pickups_chart(points: Sequence[DayPoint], title: str, size: str = "wide") ->
     chart.x_labels = [f"{p.day:%d %b}" for p in points]
     chart.add(VIEWS_LABEL, [p.views for p in points], fill=True)
     chart.add(FETCHES_LABEL, [p.fetches for p in points], secondary=True)
+    chart.add(COPIES_LABEL, [p.copies for p in points])
     return str(chart.render(is_unicode=True))
 
 

@@ -1,4 +1,5 @@
-"""Pickup statistics: tracked views (from the pixel) and feed fetches, per day."""
+"""Pickup statistics: tracked views (from the pixel), feed fetches and copies taken from the
+story desk, per day."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from licenses.models import Publisher
 from syndicate.content.models import Article
 from syndicate.newswire.models import FeedFetch
-from syndicate.syndication.models import PickupView
+from syndicate.syndication.models import PickupCopy, PickupView
 
 MAX_DAYS = 366
 
@@ -25,6 +26,8 @@ class DayPoint:
     day: date
     views: int
     fetches: int
+    # Copies of the ready-to-paste block taken from the story desk (intents to republish).
+    copies: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class PublisherTotal:
     name: str
     views: int
     fetches: int
+    copies: int = 0
 
 
 def _pairs(result: Any) -> dict[Any, Any]:
@@ -82,10 +86,15 @@ def _fetch_filter(publisher_id: int | None) -> ColumnElement[bool]:
     return FeedFetch.publisher_id == publisher_id if publisher_id is not None else true()
 
 
+def _copies_filter(publisher_id: int | None) -> ColumnElement[bool]:
+    return PickupCopy.publisher_id == publisher_id if publisher_id is not None else true()
+
+
 def daily_series(
     session: Session, start: date, end: date, publisher_id: int | None = None
 ) -> list[DayPoint]:
-    """Views and fetches per day from ``start`` to ``end``, every day present (zeros too)."""
+    """Views, fetches and copies per day from ``start`` to ``end``, every day present (zeros
+    too)."""
     views = _pairs(
         session.execute(
             select(PickupView.day, func.sum(PickupView.count))
@@ -100,8 +109,20 @@ def daily_series(
             .group_by(FeedFetch.day)
         )
     )
+    copies = _pairs(
+        session.execute(
+            select(PickupCopy.day, func.sum(PickupCopy.count))
+            .where(PickupCopy.day.between(start, end), _copies_filter(publisher_id))
+            .group_by(PickupCopy.day)
+        )
+    )
     return [
-        DayPoint(day, int(views.get(day) or 0), int(fetches.get(day) or 0))
+        DayPoint(
+            day,
+            int(views.get(day) or 0),
+            int(fetches.get(day) or 0),
+            int(copies.get(day) or 0),
+        )
         for day in _days(start, end)
     ]
 
@@ -123,7 +144,7 @@ def top_articles(
 
 
 def publisher_totals(session: Session, start: date, end: date) -> list[PublisherTotal]:
-    """Views and fetches per publisher over the period, busiest first."""
+    """Views, fetches and copies per publisher over the period, busiest first."""
     views = _pairs(
         session.execute(
             select(PickupView.publisher_id, func.sum(PickupView.count))
@@ -138,14 +159,26 @@ def publisher_totals(session: Session, start: date, end: date) -> list[Publisher
             .group_by(FeedFetch.publisher_id)
         )
     )
-    ids = set(views) | set(fetches)
+    copies = _pairs(
+        session.execute(
+            select(PickupCopy.publisher_id, func.sum(PickupCopy.count))
+            .where(PickupCopy.day.between(start, end))
+            .group_by(PickupCopy.publisher_id)
+        )
+    )
+    ids = set(views) | set(fetches) | set(copies)
     if not ids:
         return []
     names = _pairs(
         session.execute(select(Publisher.id, Publisher.name).where(Publisher.id.in_(ids)))
     )
     totals = [
-        PublisherTotal(names.get(i, f"#{i}"), int(views.get(i) or 0), int(fetches.get(i) or 0))
+        PublisherTotal(
+            names.get(i, f"#{i}"),
+            int(views.get(i) or 0),
+            int(fetches.get(i) or 0),
+            int(copies.get(i) or 0),
+        )
         for i in ids
     ]
     return sorted(totals, key=lambda t: (-t.views, -t.fetches, t.name.lower()))

@@ -6,6 +6,7 @@ from typing import Any
 
 from wtforms import (
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -13,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from licenses.eligibility import OUTLET_TYPES
@@ -110,3 +111,9 @@ class LicenceRequestForm(BoundaryForm):
             if message not in errors:
                 errors.append(message)
             field.errors = errors
+
+
+class CopyForm(BoundaryForm):
+    """A copy of a story's block from the desk: which format was copied."""
+
+    format = HiddenField(validators=[AnyOf(["html", "text"], message="Unknown format.")])

@@ -6,6 +6,7 @@ from typing import Any
 
 from syndicate.portal import (
     applications,
+    desk,
     keys,
     licences,
     members,
@@ -27,6 +28,7 @@ def _display_helpers() -> dict[str, Any]:
 __all__ = [
     "applications",
     "bp",
+    "desk",
     "keys",
     "licences",
     "members",

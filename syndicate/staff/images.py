@@ -18,6 +18,7 @@ from syndicate.content.images import (
     ingest_image,
     update_image_rights,
 )
+from syndicate.content.licensing import terms_url
 from syndicate.content.models import ArticleImage, Image
 from syndicate.content.rights import RightsClass
 from syndicate.media import media_store
@@ -180,6 +181,7 @@ def image_upload() -> Response | Page:
                     caption=form.caption.data or "",
                     limits=limits,
                     actor_id=current_user.id,
+                    terms_url=terms_url(current_app.config["SITE_BASE_URL"]),
                 )
             except ImageRejected as exc:
                 _show_rejection(form, exc)
@@ -227,6 +229,9 @@ def image_update(image_id: int) -> Response | Page:
                 alt_text=form.alt_text.data or "",
                 caption=form.caption.data or "",
                 actor_id=current_user.id,
+                store=media_store(),
+                terms_url=terms_url(current_app.config["SITE_BASE_URL"]),
+                limits=upload_limits(),
             )
         except ImageRejected as exc:
             _show_rejection(form, exc)

@@ -16,6 +16,9 @@ DISCUSSION_ROW = 2
 # Not a version: the moment up to which time-driven feed changes were announced to the WebSub
 # hub (``syndicate.newswire.websub.queue_timed_pings``).
 TIMED_PINGS_ROW = 3
+# Not a version either: ``changed_at`` is the outbox worker's last heartbeat, ``version`` its
+# rounds (``syndicate.ops.heartbeat``); /readyz and the metrics read it.
+WORKER_HEARTBEAT_ROW = 4
 
 
 class FeedState(Base):
@@ -53,4 +56,23 @@ class PickupView(Base):
     publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(Date)
     referrer_host: Mapped[str] = mapped_column(String(253), default="")
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PickupCopy(Base):
+    """How often a partner copied the ready-to-paste copy of an article on one day, per
+    format (``html`` or ``text``): its intent to republish, counted from the story desk."""
+
+    __tablename__ = "pickup_copies"
+    __table_args__ = (
+        UniqueConstraint("article_id", "publisher_id", "day", "format"),
+        Index("ix_pickup_copies_publisher_id_day", "publisher_id", "day"),
+        Index("ix_pickup_copies_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    format: Mapped[str] = mapped_column(String(8))
     count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import struct
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
@@ -101,21 +102,27 @@ def counted_host(host: str, own_domain: str) -> str:
     return OTHER_HOST
 
 
+def add_one(connection: Connection, model: Any, **key: Any) -> None:
+    """Count one for ``key`` in a daily count table ``model`` (a row with a ``count`` column and
+    a unique key of exactly ``key``'s columns): one insert-or-increment statement."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(model).values(**key, count=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[getattr(model, column) for column in key],
+        set_={"count": model.count + 1},
+    )
+    connection.execute(stmt)
+
+
 def record_view(
     connection: Connection, *, publisher_id: int, article_id: int, day: date, host: str
 ) -> None:
-    """Count one view with a single insert-or-increment statement."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(PickupView).values(
-        publisher_id=publisher_id, article_id=article_id, day=day, referrer_host=host, count=1
+    """Count one view of ``article_id`` by ``publisher_id`` from ``host``."""
+    add_one(
+        connection,
+        PickupView,
+        article_id=article_id,
+        publisher_id=publisher_id,
+        day=day,
+        referrer_host=host,
     )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[
-            PickupView.article_id,
-            PickupView.publisher_id,
-            PickupView.day,
-            PickupView.referrer_host,
-        ],
-        set_={"count": PickupView.count + 1},
-    )
-    connection.execute(stmt)
