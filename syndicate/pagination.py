@@ -32,3 +32,42 @@ class Page(Generic[T]):
     def has_next(self) -> bool:
         """Whether a page comes after this one."""
         return self.number < self.pages
+
+
+@dataclass(frozen=True)
+class Slice(Generic[T]):
+    """One page of a list paged by keyset: the ids beside it name the neighbouring pages.
+
+    ``newer`` is the id to put in ``?after=`` for the page before this one, ``older`` the id
+    for ``?before=`` for the page after it; None when there is no such page. Reaching any page
+    costs one index range, however deep it is.
+    """
+
+    items: Sequence[T]
+    per_page: int
+    total: int
+    newer: int | None = None
+    older: int | None = None
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one, even when empty)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether a page comes before this one."""
+        return self.newer is not None
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page comes after this one."""
+        return self.older is not None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a keyset page starts: strictly ``before`` (older than) or ``after`` an id."""
+
+    id: int
+    after: bool = False

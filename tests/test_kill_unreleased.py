@@ -53,6 +53,8 @@ def _listings(client: FlaskClient, secret: str) -> dict[str, tuple[int, str]]:
         "rss": client.get("/feeds/public.rss"),
         "atom": client.get("/feeds/public.atom"),
         "sitemap": client.get("/sitemap.xml"),
+        "month sitemap": client.get(f"/sitemaps/articles-{utcnow():%Y-%m}.xml"),
+        "news sitemap": client.get("/sitemaps/news.xml"),
         "search": client.get(f"/search?q={WORD}"),
         "search headline": client.get("/search?q=tunnel+contract"),
         "section": client.get("/sections/transport"),

@@ -20,11 +20,11 @@ from syndicate.orm import utcnow
 from syndicate.syndication.views import feed_cache
 from tests.factories import make_article, make_feed_partner
 from tests.newswire_support import cold_feed_cache, partner_feed  # noqa: F401
+from tests.sitemap_support import lastmod_of
 
 SETTINGS = NewswireSettings(site_name="The Lantern Desk", base_url="http://localhost")
 ATOM = "{http://www.w3.org/2005/Atom}"
 DCTERMS_MODIFIED = "{http://purl.org/dc/terms/}modified"
-SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 # The W3C Feed Validation Service's rule for dcterms:modified (W3C-DTF, zone required).
 W3CDTF = re.compile(r"^\d\d\d\d(-\d\d(-\d\d(T\d\d:\d\d(:\d\d(\.\d*)?)?(Z|([+-]\d\d:\d\d)))?)?)?$")
 SLUG = "ferry-pier-reopens"
@@ -78,13 +78,7 @@ def shown_times(client: FlaskClient, secret: str, slug: str) -> dict[str, dateti
         times[f"{name} rss item modified"] = _rss_modified(_rss_item(data, slug))
         build = etree.fromstring(data).findtext("channel/lastBuildDate")
         times[f"{name} rss lastBuildDate"] = parsedate_to_datetime(build)
-    sitemap = etree.fromstring(client.get("/sitemap.xml").data)
-    [lastmod] = [
-        url.findtext(f"{SITEMAP}lastmod")
-        for url in sitemap.iter(f"{SITEMAP}url")
-        if url.findtext(f"{SITEMAP}loc", "").endswith(slug)
-    ]
-    times["sitemap lastmod"] = datetime.fromisoformat(lastmod)
+    times["sitemap lastmod"] = datetime.fromisoformat(lastmod_of(client, slug))
     feed = json.loads(partner_feed(client, "json", secret))
     [item] = [i for i in feed["items"] if i["url"].endswith(slug)]
     times["partner json date_modified"] = datetime.fromisoformat(item["date_modified"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -84,7 +85,7 @@ def test_home_has_section_blocks_beyond_the_latest_page(
     assert "Block story 10" in html
     assert "Block story 11" in html
     assert html.count("Block story 00") == 1
-    assert 'href="/?page=2"' in html
+    assert re.search(r'href="/\?before=\d+">More stories', html)
 
 
 def test_home_page_two_and_refusals(client: FlaskClient, session: Session) -> None:
@@ -97,10 +98,17 @@ def test_home_page_two_and_refusals(client: FlaskClient, session: Session) -> No
             released_at=utcnow() - timedelta(hours=n + 1),
         )
     session.commit()
-    page_two = client.get("/?page=2")
+    more = re.search(r'href="(/\?before=\d+)">More stories', text(client.get("/")))
+    assert more
+    page_two = client.get(more.group(1))
     assert page_two.status_code == 200
     assert "Paged story 10" in text(page_two)
     assert "Paged story 00" not in text(page_two)
+    assert re.search(r'rel="prev" href="/\?after=\d+"', text(page_two))
+    legacy = client.get("/?page=2")
+    assert legacy.status_code == 302
+    assert legacy.headers["Location"].endswith(more.group(1))
+    assert client.get("/?page=1").status_code == 301
     assert client.get("/?page=3").status_code == 404
     assert client.get("/?page=0").status_code == 404
     assert client.get("/?page=abc").status_code == 404
@@ -138,12 +146,17 @@ def test_section_page_lists_only_its_stories_and_paginates(
     assert "Water story 1" in html
     assert "Water story 2" not in html
     assert "Story from elsewhere" not in html
-    assert 'href="/sections/water?page=2"' in html
+    older = re.search(r'rel="next" href="(/sections/water\?before=\d+)"', html)
+    assert older, "the first page links to older stories by keyset"
     assert 'rel="prev"' not in html, "the first page has no newer page"
-    second = text(client.get("/sections/water?page=2"))
+    second = text(client.get(older.group(1)))
     assert "Water story 2" in second
-    assert 'rel="prev" href="/sections/water?page=1"' in second
+    assert re.search(r'rel="prev" href="/sections/water\?after=\d+"', second)
     assert 'rel="next"' not in second, "the last page has no older page"
+    # Old numbered links redirect to the address that shows the same stories now.
+    legacy = client.get("/sections/water?page=2")
+    assert legacy.status_code == 302
+    assert legacy.headers["Location"].endswith(older.group(1))
     assert client.get("/sections/water?page=3").status_code == 404
 
 
@@ -228,6 +241,8 @@ def test_search_treats_wildcards_literally(client: FlaskClient, session: Session
     make_article(session, headline="Plain story", body_source="Nothing special here.")
     session.commit()
     html = text(client.get("/search?q=%25"))
+    assert "Plain story" not in html, "a lone % matches nothing, not everything"
+    html = text(client.get("/search?q=5%25"))
     assert "Percent story" in html
     assert "Plain story" not in html
     assert "No stories match" in text(client.get("/search?q=zzzqqq"))

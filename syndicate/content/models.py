@@ -169,6 +169,10 @@ class Article(Base, TimestampMixin):
     __table_args__ = (
         Index("ix_articles_status_released_at", "status", "released_at"),
         Index("ix_articles_section_status_released_at", "section_id", "status", "released_at"),
+        # Keyset paging of the public lists and the console's list (newest first).
+        Index("ix_articles_released_at_id", "released_at", "id"),
+        Index("ix_articles_section_released_at_id", "section_id", "released_at", "id"),
+        Index("ix_articles_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,6 +186,8 @@ class Article(Base, TimestampMixin):
     body_html: Mapped[str] = mapped_column(Text, default="")
     # The words of body_html a reader sees (comments, tags and attributes left out): search.
     body_text: Mapped[str] = mapped_column(Text, default="")
+    # Bylines and tag names, for the search index (kept in step by syndicate.content.search).
+    search_terms: Mapped[str] = mapped_column(Text, default="")
     dateline: Mapped[str] = mapped_column(String(120), default="")
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="RESTRICT"))
     status: Mapped[ArticleStatus] = mapped_column(
@@ -271,3 +277,7 @@ class Correction(Base):
     created_at: Mapped[CreatedAt]
 
     article: Mapped[Article] = relationship(back_populates="corrections")
+
+
+# The search index's session hook must be active wherever articles are written.
+from syndicate.content import search as _search  # noqa: E402, F401

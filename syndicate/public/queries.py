@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, defer, joinedload, raiseload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from syndicate.content.models import Article, ArticleImage, Author, Image, Section
+from syndicate.content import search
+from syndicate.content.keyset import page_ids
+from syndicate.content.models import Article, ArticleImage, Author, Image, Section, Tag
 from syndicate.content.services import publicly_visible, search_condition
-from syndicate.pagination import Page
+from syndicate.pagination import Cursor, Page, Slice
 
 NEWEST_FIRST = (Article.released_at.desc(), Article.id.desc())
 
@@ -72,33 +74,90 @@ class PageOutOfRange(LookupError):
     """The requested page number does not exist."""
 
 
-def public_page(
+def public_slice(
     session: Session,
     now: datetime,
     *conditions: ColumnElement[bool],
-    number: int = 1,
-    per_page: int = 20,
-    options: Sequence[LoaderOption] | None = None,
-) -> Page[Article]:
-    """Public articles matching ``conditions``, newest first, one page of them.
+    cursor: Cursor | None,
+    per_page: int,
+) -> Slice[Article]:
+    """Public articles matching ``conditions``, newest first, one keyset page of them.
 
-    Page 1 always exists; a later page past the end raises :class:`PageOutOfRange`.
+    Raises :class:`~syndicate.content.keyset.CursorNotFound` for a cursor naming no article.
     """
-    if number < 1:
-        raise PageOutOfRange(number)
     where = (publicly_visible(now), *conditions)
     total = session.scalar(select(func.count(Article.id)).where(*where)) or 0
-    if number > 1 and (number - 1) * per_page >= total:
-        raise PageOutOfRange(number)
-    stmt: Select[Any] = (
-        select(Article)
-        .where(*where)
-        .order_by(*NEWEST_FIRST)
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-        .options(*(options if options is not None else listing_options()))
+    ids, newer, older = page_ids(
+        session, select(Article.id).where(*where), Article.released_at, cursor, per_page
     )
-    return Page(list(session.scalars(stmt)), number, per_page, total)
+    loaded = _load_cards(session, ids)
+    return Slice([loaded[i] for i in ids], per_page, total, newer, older)
+
+
+def legacy_page_cursor(
+    session: Session, now: datetime, *conditions: ColumnElement[bool], number: int, per_page: int
+) -> int | None:
+    """The id after which page ``number`` of the old numbered pages starts; None past the end.
+
+    Only old ``?page=N`` links come here (they are redirected to the keyset address), so the
+    OFFSET this costs is paid once per old link, never while paging.
+    """
+    stmt = (
+        select(Article.id)
+        .where(publicly_visible(now), *conditions)
+        .order_by(*NEWEST_FIRST)
+        .offset((number - 1) * per_page - 1)
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+SEARCH_COUNT_CAP = search.COUNT_CAP
+
+
+def search_slice(
+    session: Session, now: datetime, query: str, cursor: Cursor | None, per_page: int
+) -> tuple[Slice[Article], dict[int, Any], bool]:
+    """Public articles matching ``query``, a snippet for each, and whether they are ranked.
+
+    Visibility is part of the same statement as the match. The total is counted up to
+    :data:`SEARCH_COUNT_CAP`; up to there the best matches come first. A query matching more
+    (a common word) lists its matches newest first instead: ranking means scoring every
+    match, which grows with the archive, while newest first walks the release-time index
+    and stops at a page.
+    """
+    found = search.match(session, query)
+    if found is None:
+        return Slice([], per_page, 0), {}, True
+    visible = select(Article.id).where(publicly_visible(now))
+    total = search.capped_count(session, found.only(visible), SEARCH_COUNT_CAP + 1)
+    ranked = total <= SEARCH_COUNT_CAP
+    if ranked:
+        anchor = found.apply(select(found.rank))
+        ids_stmt = found.apply(visible)
+        ids, newer, older = page_ids(session, ids_stmt, found.rank, cursor, per_page, anchor)
+    else:
+        ids_stmt = found.only(visible)
+        ids, newer, older = page_ids(session, ids_stmt, Article.released_at, cursor, per_page)
+    loaded = _load_cards(session, ids)
+    page = Slice([loaded[i] for i in ids], per_page, total, newer, older)
+    return page, search.snippets(session, query, ids), ranked
+
+
+def legacy_search_cursor(
+    session: Session, now: datetime, query: str, number: int, per_page: int
+) -> int | None:
+    """Like :func:`legacy_page_cursor`, for old numbered pages of search results."""
+    found = search.match(session, query)
+    if found is None:
+        return None
+    stmt = (
+        found.apply(select(Article.id).where(publicly_visible(now)))
+        .order_by(found.rank.desc(), Article.id.desc())
+        .offset((number - 1) * per_page - 1)
+        .limit(1)
+    )
+    return session.scalar(stmt)
 
 
 def latest_public(session: Session, now: datetime, limit: int) -> list[Article]:
@@ -203,6 +262,11 @@ def author_by_slug(session: Session, slug: str) -> Author | None:
     return session.scalar(select(Author).where(Author.slug == slug))
 
 
+def tag_by_slug(session: Session, slug: str) -> Tag | None:
+    """The tag with ``slug``."""
+    return session.scalar(select(Tag).where(Tag.slug == slug))
+
+
 def in_section(section: Section) -> ColumnElement[bool]:
     """Condition: the article belongs to ``section``."""
     return Article.section_id == section.id
@@ -211,6 +275,11 @@ def in_section(section: Section) -> ColumnElement[bool]:
 def by_author(author: Author) -> ColumnElement[bool]:
     """Condition: ``author`` is one of the article's authors."""
     return Article.authors.any(Author.id == author.id)
+
+
+def tagged(tag: Tag) -> ColumnElement[bool]:
+    """Condition: ``tag`` is one of the article's tags."""
+    return Article.tags.any(Tag.id == tag.id)
 
 
 def matching(query: str) -> ColumnElement[bool]:

@@ -8,18 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from limits import parse_many
 from werkzeug.wrappers import Response as BaseResponse
 
 from feeds.public import ATOM_MEDIA_TYPE, RSS_MEDIA_TYPE, atom_bytes, rss_bytes
 from licenses.requests import offer_problem
 from licenses.terms import terms_on_offer, terms_paragraphs
 from syndicate.comments.services import comments_open, public_thread
+from syndicate.content.keyset import CursorNotFound
+from syndicate.content.licensing import terms_url
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import is_public, was_public
+from syndicate.extensions import client_address, limiter
 from syndicate.orm import utcnow
-from syndicate.pagination import Page
-from syndicate.public import figures, queries
+from syndicate.pagination import Cursor, Slice
+from syndicate.public import figures, queries, structured
 from syndicate.public.body import interleave, split_blocks
 from syndicate.public.public_feed import (
     FEED_SIZE,
@@ -62,17 +75,59 @@ def _page_number() -> int:
     return number
 
 
-def _page(*conditions: Any, per_page: int | None = None) -> Page[Article]:
-    try:
-        return queries.public_page(
-            db_session(),
-            utcnow(),
-            *conditions,
-            number=_page_number(),
-            per_page=per_page or int(current_app.config["SITE_PAGE_SIZE"]),
-        )
-    except queries.PageOutOfRange:
+def _cursor() -> Cursor | None:
+    """``?before=<id>`` (older stories) or ``?after=<id>`` (newer ones); garbage is a 404."""
+    before, after = request.args.get("before"), request.args.get("after")
+    if before is None and after is None:
+        return None
+    value = parse_int(before if before is not None else after, 1)
+    if value is None or (before is not None and after is not None):
         abort(404, description=NO_PAGE)
+    return Cursor(value, after=after is not None)
+
+
+def _per_page() -> int:
+    return int(current_app.config["SITE_PAGE_SIZE"])
+
+
+def _legacy_page(
+    endpoint: str, *conditions: Any, per_page: int | None = None, **url_args: Any
+) -> None:
+    """Send an old ``?page=N`` link to the keyset address that shows the same stories now.
+
+    Page 1 moves for good (301). Page N answers 302: which stories it holds changes as new
+    ones are published, so no permanent address stands for it.
+    """
+    if "page" not in request.args:
+        return
+    number = _page_number()
+    if number == 1:
+        abort(redirect(url_for(endpoint, **url_args), 301))
+    anchor = queries.legacy_page_cursor(
+        db_session(), utcnow(), *conditions, number=number, per_page=per_page or _per_page()
+    )
+    if anchor is None:
+        abort(404, description=NO_PAGE)
+    abort(redirect(url_for(endpoint, before=anchor, **url_args), 302))
+
+
+def _slice(
+    endpoint: str, *conditions: Any, per_page: int | None = None, **url_args: Any
+) -> Slice[Article]:
+    _legacy_page(endpoint, *conditions, per_page=per_page, **url_args)
+    cursor = _cursor()
+    try:
+        page = queries.public_slice(
+            db_session(), utcnow(), *conditions, cursor=cursor, per_page=per_page or _per_page()
+        )
+    except CursorNotFound:
+        abort(404, description=NO_PAGE)
+    if cursor is not None and not page.items:
+        abort(404, description=NO_PAGE)
+    if cursor is not None and cursor.after and page.newer is None:
+        # Nothing newer than this page: it is the first one, whose address has no cursor.
+        abort(redirect(url_for(endpoint, **url_args), 302))
+    return page
 
 
 def _public(template: str, **context: Any) -> BaseResponse:
@@ -82,18 +137,32 @@ def _public(template: str, **context: Any) -> BaseResponse:
 
 @bp.route("/")
 def home() -> BaseResponse:
-    """The front page: the latest stories, then each section's newest."""
-    try:
-        latest, blocks = queries.front_page(
-            db_session(),
-            utcnow(),
-            number=_page_number(),
-            per_page=HOME_PAGE_SIZE,
-            per_section=SECTION_BLOCK_SIZE,
-        )
-    except queries.PageOutOfRange:
-        abort(404, description=NO_PAGE)
-    return _public("public/home.html", latest=latest, blocks=blocks)
+    """The front page: the latest stories, then each section's newest; older stories page
+    by keyset (``?before=<id>``) like the section pages."""
+    _legacy_page("public.home", per_page=HOME_PAGE_SIZE)
+    if _cursor() is not None:
+        latest = _slice("public.home", per_page=HOME_PAGE_SIZE)
+        return _public("public/home.html", latest=latest, blocks=[], first=False)
+    first, blocks = queries.front_page(
+        db_session(),
+        utcnow(),
+        number=1,
+        per_page=HOME_PAGE_SIZE,
+        per_section=SECTION_BLOCK_SIZE,
+    )
+    return _public("public/home.html", latest=first, blocks=blocks, first=True)
+
+
+def _site_links(story: Article) -> structured.SiteLinks:
+    base = str(current_app.config["SITE_BASE_URL"])
+    return structured.SiteLinks(
+        site_name=current_app.config["SITE_NAME"],
+        home=absolute(base, "public.home"),
+        terms=terms_url(base),
+        canonical=absolute(base, "public.article", slug=story.slug),
+        media=lambda key: absolute(base, "media.file", key=key),
+        author=lambda slug: absolute(base, "public.author", slug=slug),
+    )
 
 
 @bp.route("/articles/<slug>")
@@ -110,17 +179,24 @@ def article(slug: str) -> BaseResponse:
         abort(404, description=NO_STORY)
     config = current_app.config
     figs = figures.article_figures(story, media_url)
+    updated = article_updated(story, now)
+    republishable = offer_problem(story, now) is None
+    links = _site_links(story)
     return _public(
         "public/article.html",
         article=story,
         figures=figs,
+        structured_data=structured.news_article(
+            story, links, updated=updated, republishable=republishable, now=now
+        ),
+        card_image=structured.card_image(story, links),
         slots=interleave(split_blocks(story.body_html), figs.inline),
-        updated=article_updated(story, now),
-        canonical=absolute(config["SITE_BASE_URL"], "public.article", slug=story.slug),
+        updated=updated,
+        canonical=links.canonical,
         attribution=config["SITE_ATTRIBUTION"].format(
             licensing_email=config["SITE_LICENSING_EMAIL"]
         ),
-        republishable=offer_problem(story, now) is None,
+        republishable=republishable,
         licensing_email=config["SITE_LICENSING_EMAIL"],
         thread=public_thread(db_session(), story.id),
         comments_open=comments_open(story, now, int(config["COMMENTS_CLOSE_AFTER_DAYS"])),
@@ -133,7 +209,8 @@ def section(slug: str) -> BaseResponse:
     found = queries.section_by_slug(db_session(), slug)
     if found is None:
         abort(404, description=NO_PAGE)
-    return _public("public/section.html", section=found, page=_page(queries.in_section(found)))
+    page = _slice("public.section", queries.in_section(found), slug=found.slug)
+    return _public("public/section.html", section=found, page=page)
 
 
 @bp.route("/authors/<slug>")
@@ -142,15 +219,82 @@ def author(slug: str) -> BaseResponse:
     found = queries.author_by_slug(db_session(), slug)
     if found is None:
         abort(404, description=NO_PAGE)
-    return _public("public/author.html", author=found, page=_page(queries.by_author(found)))
+    page = _slice("public.author", queries.by_author(found), slug=found.slug)
+    return _public("public/author.html", author=found, page=page)
+
+
+@bp.route("/tags/<slug>")
+def tag(slug: str) -> BaseResponse:
+    """The public stories with a tag, newest first.
+
+    A tag no public story carries answers 404 like an unknown one: tags are written with
+    drafts and embargoed stories, and their names must not show before the stories do.
+    """
+    found = queries.tag_by_slug(db_session(), slug)
+    if found is None:
+        abort(404, description=NO_PAGE)
+    page = _slice("public.tag", queries.tagged(found), slug=found.slug)
+    if page.total == 0:
+        abort(404, description=NO_PAGE)
+    return _public("public/tag.html", tag=found, page=page)
+
+
+def _search_query() -> str:
+    return " ".join(request.args.get("q", "").split())[:SEARCH_MAX_CHARS]
+
+
+def _search_allowed() -> bool:
+    """Count one search for this client; False once past ``[ratelimit] search``.
+
+    Counted in the limiter's storage (shared by every worker with Redis) but without the
+    ``X-RateLimit-*`` headers a decorated view gets: a results page is public and cacheable,
+    and one client's remaining allowance must not be kept and shown to the next.
+    """
+    if not limiter.enabled:
+        return True
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
+    return all(
+        limiter.limiter.hit(item, prefix, "public.search", client_address())
+        for item in parse_many(current_app.config["RATELIMIT_SEARCH"])
+    )
 
 
 @bp.route("/search")
 def search() -> BaseResponse:
-    """Public stories matching every word of ``q``; the bare form when ``q`` is empty."""
-    query = " ".join(request.args.get("q", "").split())[:SEARCH_MAX_CHARS]
-    page = _page(queries.matching(query)) if query else None
-    return _public("public/search.html", query=query, page=page)
+    """Public stories matching ``q``, best first, with snippets; the bare form when ``q`` is
+    empty. Each client may search a limited number of times (``[ratelimit] search``): a new
+    ``q`` is a new address, so the page cache alone would not hold a flood back."""
+    query = _search_query()
+    if not query:
+        return _public("public/search.html", query=query, page=None, snippets={})
+    if not _search_allowed():
+        abort(429)
+    number = _page_number() if "page" in request.args else 1
+    if number > 1:
+        # An old numbered results page: sent on to the keyset address of the same position.
+        anchor = queries.legacy_search_cursor(db_session(), utcnow(), query, number, _per_page())
+        if anchor is None:
+            abort(404, description=NO_PAGE)
+        abort(redirect(url_for("public.search", q=query, before=anchor), 302))
+    cursor = _cursor()
+    try:
+        page, snippets, ranked = queries.search_slice(
+            db_session(), utcnow(), query, cursor, _per_page()
+        )
+    except CursorNotFound:
+        abort(404, description=NO_PAGE)
+    if cursor is not None and not page.items:
+        abort(404, description=NO_PAGE)
+    if cursor is not None and cursor.after and page.newer is None:
+        abort(redirect(url_for("public.search", q=query), 302))
+    return _public(
+        "public/search.html",
+        query=query,
+        page=page,
+        snippets=snippets,
+        ranked=ranked,
+        count_cap=queries.SEARCH_COUNT_CAP,
+    )
 
 
 @bp.route("/republish")

@@ -8,12 +8,13 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from syndicate.content import services
+from syndicate.content import search, services
+from syndicate.content.keyset import CursorNotFound, page_ids
 from syndicate.content.models import (
     Article,
     ArticleStatus,
@@ -29,6 +30,7 @@ from syndicate.content.sanitize import body_problem, render_body
 from syndicate.newswire.notices import correct_article
 from syndicate.newswire.web import newswire_settings
 from syndicate.orm import utcnow
+from syndicate.pagination import Cursor, Slice
 from syndicate.staff.blueprint import bp
 from syndicate.staff.forms import (
     ActionForm,
@@ -41,8 +43,6 @@ from syndicate.staff.forms import (
 from syndicate.staff.listing import (
     STATUS_FILTERS,
     like_pattern,
-    page_number,
-    paginate,
     status_condition,
 )
 from syndicate.staff.permissions import (
@@ -220,29 +220,62 @@ def render_edit(
     return html, status
 
 
+def _list_cursor() -> Cursor | None:
+    """``?before=``/``?after=`` of the article list; garbage shows the first page."""
+    for name, after in (("before", False), ("after", True)):
+        value = parse_int(request.args.get(name), 1)
+        if value is not None:
+            return Cursor(value, after=after)
+    return None
+
+
 @bp.route("/articles")
 @requires(ARTICLE_VIEW)
-def article_list() -> str:
-    """Articles, newest change first, filtered by status and headline."""
+def article_list() -> str | Response:
+    """Articles, newest change first, filtered by status; ``q`` searches the full-text index
+    (every status: the console sees drafts too) and lists the best matches first."""
     session = db_session()
     status = request.args.get("status", "")
-    query = request.args.get("q", "").strip()
-    statement = select(Article).order_by(Article.updated_at.desc(), Article.id.desc())
+    query = " ".join(request.args.get("q", "").split())[: search.MAX_QUERY_CHARS]
+    if "page" in request.args:
+        # Numbered pages are gone; an old link starts again at the first page.
+        args: dict[str, Any] = {
+            k: v for k, v in request.args.items() if k not in ("page", "before", "after")
+        }
+        return redirect(url_for("staff.article_list", **args))
+    ids = select(Article.id)
     if status in STATUS_FILTERS:
-        statement = statement.where(status_condition(status, utcnow()))
+        ids = ids.where(status_condition(status, utcnow()))
     else:
         status = ""
-    if query:
-        statement = statement.where(
-            func.lower(Article.headline).like(like_pattern(query), escape="\\")
-        )
-    page = paginate(session, statement, page_number(), int(current_app.config["SITE_PAGE_SIZE"]))
+    key: ColumnElement[Any] | InstrumentedAttribute[Any] = Article.updated_at
+    anchor = None
+    found = search.match(session, query, prefix=True) if query else None
+    if query and found is None:
+        ids, total = ids.where(false()), 0
+    elif found is not None:
+        total = search.capped_count(session, found.only(ids), search.COUNT_CAP + 1)
+        if total > search.COUNT_CAP:
+            # Too broad to rank every match at a constant cost: latest change first.
+            ids = found.only(ids)
+        else:
+            ids, key, anchor = found.apply(ids), found.rank, found.apply(select(found.rank))
+    else:
+        total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    per_page = int(current_app.config["SITE_PAGE_SIZE"])
+    try:
+        shown, newer, older = page_ids(session, ids, key, _list_cursor(), per_page, anchor)
+    except CursorNotFound:
+        shown, newer, older = page_ids(session, ids, key, None, per_page, anchor)
+    loaded = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(shown)))}
+    page = Slice([loaded[i] for i in shown], per_page, total, newer, older)
     return render_template(
         "staff/articles/list.html",
         page=page,
         status=status,
         query=query,
         statuses=STATUS_FILTERS,
+        count_cap=search.COUNT_CAP,
     )
 
 

@@ -1,0 +1,296 @@
+"""Full-text search over articles, one interface on PostgreSQL and SQLite.
+
+The index covers what a reader can read: the headline, the dek, the body's visible text
+(``articles.body_text``) and ``articles.search_terms`` (the bylines and tag names, kept in
+step with the article's authors and tags by a session hook below, on every write path).
+
+* PostgreSQL: ``articles.search_vector``, a generated ``tsvector`` (english configuration,
+  so snowball stemming: "harbors" finds "harbor"), GIN-indexed, ranked with ``ts_rank``,
+  snippets from ``ts_headline``.
+* SQLite: ``articles_fts``, an FTS5 external-content table (porter tokenizer) kept in step
+  with ``articles`` by triggers, ranked with ``bm25``, snippets from ``snippet()``.
+
+Neither stemmer joins British and American spellings, so each query word ending in
+"our"/"or" or "ise"/"ize" also matches its other spelling. The user's text never reaches
+either engine's query syntax: it is cut into words (letters and digits only) and each word
+is passed as a quoted term (FTS5) or through ``websearch_to_tsquery`` one word at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from syndicate.content.models import Article, Author, article_authors
+
+MAX_WORDS = 8
+MAX_WORD_CHARS = 64
+MAX_QUERY_CHARS = 200
+# Result counts stop here: counting every match of a common word in a big archive is the
+# one cost that would grow with it, and "more than 1000" tells the reader as much.
+COUNT_CAP = 1000
+# Objects the migration creates outside the models (the schema comparison skips them).
+SCHEMA_OBJECTS = frozenset(
+    {
+        "articles_fts",
+        "articles_fts_data",
+        "articles_fts_idx",
+        "articles_fts_content",
+        "articles_fts_docsize",
+        "articles_fts_config",
+        "search_vector",
+        "ix_articles_search_vector",
+    }
+)
+_WORD = re.compile(r"[^\W_]+")
+# Unlikely in prose and never stored by the sanitiser: they mark matches until escaping is done.
+_START, _STOP = "\x02", "\x03"
+
+
+def query_words(query: str) -> list[str]:
+    """The words of ``query`` that search uses: letters and digits, at most eight of them."""
+    words = _WORD.findall(query[:MAX_QUERY_CHARS].lower())
+    return list(dict.fromkeys(w[:MAX_WORD_CHARS] for w in words))[:MAX_WORDS]
+
+
+_ENDINGS = "(s|ed|ing|er|ers|ful|able|ite|ites)?"
+# British and American spellings, with the endings the stemmers would strip afterwards.
+_SPELLINGS = [
+    (re.compile(f"our{_ENDINGS}$"), r"or\1"),
+    (re.compile(f"(?<!o)or{_ENDINGS}$"), r"our\1"),
+    (re.compile("is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile("iz(e|es|ed|ing|ation|ations)$"), r"is\1"),
+]
+
+
+def spellings(word: str) -> list[str]:
+    """``word`` and its other British/American spelling, when it has one.
+
+    "harbours" gives "harbors", "organized" gives "organised". Short words are left alone
+    ("four", "hour"), and a made-up other spelling costs nothing: it matches no story.
+    """
+    found = [word]
+    if len(word) >= 5:
+        for pattern, replacement in _SPELLINGS:
+            other, count = pattern.subn(replacement, word, count=1)
+            if count:
+                found.append(other)
+                if pattern is _SPELLINGS[0][0]:
+                    break  # an -our word is not also an -or word
+    return found
+
+
+def search_terms(article: Article) -> str:
+    """The bylines and tag names of ``article``, as the index reads them."""
+    return " ".join([a.name for a in article.authors] + [t.name for t in article.tags])
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+MIN_PREFIX_CHARS = 3
+
+
+def _prefixed(words: Sequence[str], prefix: bool) -> int:
+    """The index of the word also matched as a prefix (the last one), or -1."""
+    return len(words) - 1 if prefix and len(words[-1]) >= MIN_PREFIX_CHARS else -1
+
+
+def _fts5_query(words: Sequence[str], prefix: bool = False) -> str:
+    last = _prefixed(words, prefix)
+    groups = []
+    for n, word in enumerate(words):
+        quoted = ['"' + s.replace('"', '""') + '"' for s in spellings(word)]
+        if n == last:
+            quoted.append(f'"{word}"*')
+        groups.append("(" + " OR ".join(quoted) + ")" if len(quoted) > 1 else quoted[0])
+    return " AND ".join(groups)
+
+
+def _tsquery(words: Sequence[str], prefix: bool = False) -> ColumnElement[Any]:
+    last = _prefixed(words, prefix)
+    combined: ColumnElement[Any] | None = None
+    for n, word in enumerate(words):
+        options = [
+            func.websearch_to_tsquery(literal_column("'english'"), s) for s in spellings(word)
+        ]
+        if n == last:
+            # Letters and digits only (query_words), so the quoted lexeme is always valid.
+            options.append(func.to_tsquery(literal_column("'simple'"), f"'{word}':*"))
+        alternatives: ColumnElement[Any] = options[0]
+        for one in options[1:]:
+            alternatives = alternatives.op("||")(one)
+        combined = alternatives if combined is None else combined.op("&&")(alternatives)
+    assert combined is not None
+    return combined
+
+
+@dataclass(frozen=True)
+class Match:
+    """How to find and rank the articles matching one query, on the session's engine.
+
+    ``join`` (SQLite only) is the FTS5 hit list that statements join to on ``Article.id``.
+    """
+
+    condition: ColumnElement[bool]
+    rank: ColumnElement[float]
+    join: Any = None
+
+    def apply(self, statement: Select[Any]) -> Select[Any]:
+        """``statement`` restricted to the matching articles, with ``rank`` available."""
+        if self.join is not None:
+            statement = statement.join_from(Article, self.join, self.join.c.id == Article.id)
+            return statement
+        return statement.where(self.condition)
+
+    def only(self, statement: Select[Any]) -> Select[Any]:
+        """``statement`` restricted to the matching articles, without ranking any of them
+        (FTS5 computes bm25 for every hit it is asked the rank of)."""
+        return statement.where(self.condition)
+
+
+def match(session: Session, query: str, *, prefix: bool = False) -> Match | None:
+    """The condition and rank (higher is better) for ``query``; None when it has no words.
+
+    With ``prefix`` (the console's search box) the last word also matches as the start of
+    a word, so "ferr" finds "ferries".
+    """
+    words = query_words(query)
+    if not words:
+        return None
+    if _is_postgres(session):
+        tsq = _tsquery(words, prefix)
+        vector: ColumnElement[Any] = literal_column("articles.search_vector")
+        # ts_rank is a float4: as a double it makes the same round trip through a page link's
+        # anchor query as the comparison in the next page's statement.
+        rank = cast(func.ts_rank(vector, tsq), Float(precision=53))
+        return Match(condition=vector.op("@@")(tsq), rank=rank)
+    # The rank column of articles_fts is bm25 with the weights the migration sets (headline
+    # over bylines and tags over dek over body); bm25 is lower for better matches.
+    fts_query = _fts5_query(words, prefix)
+    hits = (
+        select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
+        .select_from(text("articles_fts"))
+        .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=fts_query))
+        .subquery("fts_hits")
+    )
+    ids: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(text("articles_fts"))
+        .where(text("articles_fts MATCH :fts_ids").bindparams(fts_ids=fts_query))
+    )
+    return Match(condition=Article.id.in_(ids), rank=(-hits.c.rank).cast(Float), join=hits)
+
+
+def snippets(session: Session, query: str, ids: Iterable[int]) -> dict[int, Markup]:
+    """HTML-safe snippets of the body around the matches of ``query``, for the given ids.
+
+    The engine marks the matches with control characters; the text is escaped first and
+    only then are the marks turned into ``<mark>`` elements.
+    """
+    id_list = list(ids)
+    words = query_words(query)
+    if not id_list or not words:
+        return {}
+    if _is_postgres(session):
+        options = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=2"
+        stmt = select(
+            Article.id,
+            func.ts_headline(
+                literal_column("'english'"), Article.body_text, _tsquery(words), options
+            ),
+        ).where(Article.id.in_(id_list))
+        rows = session.execute(stmt).all()
+    else:
+        rows = session.execute(
+            text(
+                "SELECT rowid, snippet(articles_fts, 2, :start, :stop, '…', 24) "
+                "FROM articles_fts WHERE articles_fts MATCH :q AND rowid IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"start": _START, "stop": _STOP, "q": _fts5_query(words), "ids": id_list},
+        ).all()
+    return {row[0]: marked(row[1] or "") for row in rows}
+
+
+def marked(raw: str) -> Markup:
+    """Escape ``raw``, then turn the engine's match marks into ``<mark>`` elements."""
+    out: list[str] = []
+    inside = False
+    for part in re.split(f"([{_START}{_STOP}])", raw):
+        if part == _START:
+            if not inside:
+                out.append("<mark>")
+                inside = True
+        elif part == _STOP:
+            if inside:
+                out.append("</mark>")
+                inside = False
+        else:
+            out.append(str(escape(part)))
+    if inside:
+        out.append("</mark>")
+    # Every text part went through escape() above; only our own <mark> tags are raw.
+    return Markup("".join(out))  # noqa: S704
+
+
+def capped_count(session: Session, statement: Select[Any], cap: int) -> int:
+    """How many rows ``statement`` returns, counting no further than ``cap``."""
+    limited = statement.with_only_columns(Article.id).order_by(None).limit(cap).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
+
+
+def _refresh_terms(session: Session, _context: Any) -> None:
+    """Keep ``search_terms`` in step with each changed article's authors and tags.
+
+    Written by its own UPDATE after the flush, so neither the article's version (the
+    optimistic lock of an editor's form) nor its change time moves for it.
+    """
+    articles = [
+        obj
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Article) and obj not in session.deleted
+    ]
+    renamed = [
+        obj.id
+        for obj in session.dirty
+        if isinstance(obj, Author) and session.is_modified(obj, include_collections=False)
+    ]
+    if renamed:
+        stmt = select(Article).join(article_authors).where(article_authors.c.author_id.in_(renamed))
+        articles.extend(session.scalars(stmt))
+    changes = []
+    for article in dict.fromkeys(articles):
+        terms = search_terms(article)
+        if article.search_terms != terms:
+            changes.append({"row_id": article.id, "terms": terms})
+            set_committed_value(article, "search_terms", terms)
+    if changes:
+        session.connection().execute(
+            update(Article)
+            .where(Article.id == bindparam("row_id"))
+            .values(search_terms=bindparam("terms")),
+            changes,
+        )
+
+
+event.listen(Session, "after_flush", _refresh_terms)

@@ -1,0 +1,397 @@
+"""Prometheus metrics at ``METRICS_PATH``, through ``prometheus_client``.
+
+**What.** Requests and their latency by route (the URL rule's endpoint name, never the raw
+path, so the number of series stays bounded), feed fetches by feed and status, the
+in-process caches' hits and misses (and their ratio), and, read from the database when
+scraped, the outbox's depth and dead letters and the outbox worker's heartbeat.
+
+**Several workers.** ``syndicate serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh
+folder before anything imports ``prometheus_client``; each gunicorn worker then writes its
+counts there and a scrape, answered by any worker, sums every worker's files
+(``MultiProcessCollector``). Without the variable (tests, ``flask run``) the counts are this
+process's own. Database figures are read by the worker answering the scrape, so they are the
+same whichever answers.
+
+**Who may read.** A client whose address is in ``METRICS_ALLOWED_ADDRESSES`` (networks, as
+the application sees the address: behind a proxy set ``trusted_proxies``), or one sending
+``Authorization: Bearer TOKEN`` whose SHA-256 is ``METRICS_TOKEN_SHA256`` (compared in
+constant time; the configuration holds only the hash). Anyone else gets 401 (a token is
+configured) or 403. With neither configured nobody may read.
+
+**Where counted.** :class:`MetricsMiddleware` wraps the whole WSGI stack, so answers the page
+cache and the partner feed fast path give below Flask are counted like the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+from werkzeug.wsgi import get_path_info
+
+from syndicate.config import ConfigError
+from syndicate.ops.heartbeat import last_heartbeat
+from syndicate.orm import utcnow
+from syndicate.outbox.models import MessageStatus, OutboxMessage
+from syndicate.web.db import database
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+log = logging.getLogger(__name__)
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# This process's own metrics (in multiprocess mode the values live in files instead).
+LOCAL = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "syndicate_http_requests",
+    "HTTP requests answered, by route (endpoint), method and status.",
+    ["route", "method", "status"],
+    registry=LOCAL,
+)
+LATENCY = Histogram(
+    "syndicate_http_request_duration_seconds",
+    "Time to answer a request (until the body is handed to the server), by route.",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=LOCAL,
+)
+FEED_FETCHES = Counter(
+    "syndicate_feed_fetches",
+    "Feed requests answered, by feed (endpoint) and status (304s are conditional fetches).",
+    ["feed", "status"],
+    registry=LOCAL,
+)
+CACHE_HITS = Counter(
+    "syndicate_cache_hits", "In-process cache hits, by kind.", ["cache"], registry=LOCAL
+)
+CACHE_MISSES = Counter(
+    "syndicate_cache_misses", "In-process cache misses, by kind.", ["cache"], registry=LOCAL
+)
+
+FEED_ENDPOINTS = frozenset(
+    {
+        "public.feed_rss",
+        "public.feed_atom",
+        "syndication.partner_rss",
+        "syndication.partner_atom",
+        "syndication.partner_json",
+    }
+)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Routes outside the URL map share one label each.
+UNMATCHED = "(unmatched)"
+REDIRECT = "(redirect)"
+# Paths remembered with their endpoint (for answers given below Flask); cleared when full.
+ROUTE_MEMORY = 4096
+# Cache counts are copied into the counters at most this often per process (reading them
+# walks the cache), and always by the process answering a scrape.
+CACHE_SYNC_SECONDS = 1.0
+
+
+def multiprocess_directory() -> str | None:
+    """The folder the workers share their counts through, when several serve."""
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+class CacheCounts:
+    """Copies the cache store's cumulative hits and misses into the counters, as deltas."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.seen: dict[tuple[str, str], int] = {}
+        self.synced = 0.0
+        self.lock = threading.Lock()
+
+    def read(self) -> dict[tuple[str, str], int]:
+        """Cumulative ``(kind, "hits"|"misses") -> count`` from whatever the caches expose."""
+        store = self.app.extensions.get("syndicate.cache_store")
+        stats = getattr(store, "stats", None)
+        if stats is None:
+            return {}
+        figures = stats()
+        by_kind = figures.get("by_kind") or {"all": figures}
+        return {
+            (str(kind), event): int(counts.get(event, 0))
+            for kind, counts in by_kind.items()
+            for event in ("hits", "misses")
+        }
+
+    def sync(self, force: bool = False) -> None:
+        """Add what the caches counted since the last sync (skipped while another thread
+        syncs, or within ``CACHE_SYNC_SECONDS`` of the last unless ``force``)."""
+        now = time.monotonic()
+        if not force and now - self.synced < CACHE_SYNC_SECONDS:
+            return
+        if not self.lock.acquire(blocking=force):
+            return
+        try:
+            self.synced = now
+            for (kind, event), total in self.read().items():
+                before = self.seen.get((kind, event), 0)
+                # A store that was replaced starts again from zero: count it afresh.
+                delta = total - before if total >= before else total
+                if delta:
+                    counter = CACHE_HITS if event == "hits" else CACHE_MISSES
+                    counter.labels(cache=kind).inc(delta)
+                self.seen[kind, event] = total
+        finally:
+            self.lock.release()
+
+
+class MetricsMiddleware:
+    """Counts and times every request, labelled with the endpoint its path matches."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApp) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.caches = CacheCounts(app)
+        self.lock = threading.Lock()
+        # (method, path) -> endpoint, for answers given below Flask (cleared when full), and
+        # (route, method, status) -> the series to add to: labels() costs more than inc().
+        self.routes: dict[tuple[str, str], str] = {}
+        self.series: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
+
+    def match(self, method: str, path: str) -> str:
+        """The endpoint name of the rule ``method`` and ``path`` match, or a shared label."""
+        adapter = self.app.url_map.bind("metrics.invalid")
+        try:
+            endpoint, _args = adapter.match(path, method)
+        except RequestRedirect:
+            return REDIRECT
+        except HTTPException:
+            return UNMATCHED
+        return str(endpoint)
+
+    def route(self, environ: dict[str, Any]) -> str:
+        """The request's endpoint: Flask's own match when Flask answered, else matched here."""
+        rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
+        if rule is not None:
+            return str(rule.endpoint)
+        # Keyed on the raw PATH_INFO; decoded only to match. A lone dict read needs no lock
+        # (dicts guard their own reads and writes, with or without the interpreter lock).
+        key = (str(environ.get("REQUEST_METHOD", "")), str(environ.get("PATH_INFO", "")))
+        found = self.routes.get(key)
+        if found is None:
+            found = self.match(key[0], get_path_info(environ))
+            with self.lock:
+                if len(self.routes) >= ROUTE_MEMORY:
+                    self.routes.clear()
+                self.routes[key] = found
+        return found
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        started = time.perf_counter()
+        status = ["500"]
+
+        def _start(code: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            status[0] = code[:3]
+            return start_response(code, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, _start)
+        finally:
+            self.observe(environ, status[0], time.perf_counter() - started)
+
+    def observe(self, environ: dict[str, Any], status: str, seconds: float) -> None:
+        """Count one answered request."""
+        route = self.route(environ)
+        method = str(environ.get("REQUEST_METHOD", ""))
+        key = (route, method if method in METHODS else "other", status)
+        series = self.series.get(key)
+        if series is None:
+            feed = (
+                FEED_FETCHES.labels(feed=route, status=status) if route in FEED_ENDPOINTS else None
+            )
+            series = (
+                REQUESTS.labels(route=key[0], method=key[1], status=status),
+                LATENCY.labels(route=route),
+                feed,
+            )
+            with self.lock:
+                self.series[key] = series
+        requests, latency, feed = series
+        requests.inc()
+        latency.observe(seconds)
+        if feed is not None:
+            feed.inc()
+        self.caches.sync()
+
+
+class DatabaseFigures:
+    """The outbox and the worker's heartbeat, read when scraped (same on every worker).
+
+    Read in a short session of their own: when the database does not answer, the scrape
+    still shows the request-side counts, with ``syndicate_database_up 0``.
+    """
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the figures."""
+        try:
+            with database().session() as session:
+                try:
+                    figures = list(self._read(session))
+                finally:
+                    session.rollback()
+        except SQLAlchemyError:
+            log.warning("metrics: the database does not answer", exc_info=True)
+            figures = []
+        yield GaugeMetricFamily(
+            "syndicate_database_up",
+            "Whether the database answered this scrape.",
+            value=1 if figures else 0,
+        )
+        yield from figures
+
+    @staticmethod
+    def _read(session: Session) -> Iterator[Metric]:
+        def count(status: MessageStatus) -> int:
+            query = select(func.count()).select_from(OutboxMessage)
+            return int(session.scalar(query.where(OutboxMessage.status == status)) or 0)
+
+        yield GaugeMetricFamily(
+            "syndicate_outbox_depth",
+            "Outbox messages waiting to be delivered.",
+            value=count(MessageStatus.PENDING),
+        )
+        yield GaugeMetricFamily(
+            "syndicate_outbox_dead_letters",
+            "Outbox messages given up after their last attempt.",
+            value=count(MessageStatus.DEAD),
+        )
+        beat = last_heartbeat(session)
+        if beat is not None:
+            yield GaugeMetricFamily(
+                "syndicate_worker_heartbeat_timestamp_seconds",
+                "When the outbox worker last finished a round (Unix time).",
+                value=beat.at.timestamp(),
+            )
+            yield GaugeMetricFamily(
+                "syndicate_worker_heartbeat_age_seconds",
+                "Seconds since the outbox worker last finished a round.",
+                value=max(0.0, (utcnow() - beat.at).total_seconds()),
+            )
+            yield CounterMetricFamily(
+                "syndicate_worker_rounds", "Rounds the outbox worker has run.", value=beat.rounds
+            )
+
+
+class Exposition:
+    """Everything a scrape shows: the request-side counts (summed over workers in
+    multiprocess mode), the cache hit ratio computed from them, and the database figures."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield every family."""
+        totals: dict[str, dict[str, float]] = {"hits": {}, "misses": {}}
+        for family in self.source.collect():
+            for event in ("hits", "misses"):
+                if family.name == f"syndicate_cache_{event}":
+                    for sample in family.samples:
+                        if sample.name.endswith("_total"):
+                            kind = sample.labels.get("cache", "")
+                            totals[event][kind] = totals[event].get(kind, 0) + sample.value
+            yield family
+        ratio = GaugeMetricFamily(
+            "syndicate_cache_hit_ratio",
+            "Hits over lookups of each in-process cache, all workers together.",
+            labels=["cache"],
+        )
+        for kind in sorted(set(totals["hits"]) | set(totals["misses"])):
+            hits, misses = totals["hits"].get(kind, 0), totals["misses"].get(kind, 0)
+            if hits + misses:
+                ratio.add_metric([kind], hits / (hits + misses))
+        yield ratio
+        yield from DatabaseFigures().collect()
+
+
+def exposition_bytes() -> bytes:
+    """The text a scrape gets."""
+    directory = multiprocess_directory()
+    if directory:
+        source: Any = CollectorRegistry(auto_describe=False)
+        MultiProcessCollector(source, path=directory)
+    else:
+        source = LOCAL
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Exposition(source))
+    return generate_latest(registry)
+
+
+def token_matches(header: str, expected_sha256: str) -> bool:
+    """Whether ``Authorization: Bearer TOKEN`` carries the token whose SHA-256 is configured."""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or not expected_sha256:
+        return False
+    digest = hashlib.sha256(token.strip().encode("utf-8", "surrogateescape")).hexdigest()
+    return hmac.compare_digest(digest, expected_sha256.strip().lower())
+
+
+def address_allowed(address: str | None, networks: Iterable[str]) -> bool:
+    """Whether the client ``address`` lies in one of ``networks``."""
+    if not address:
+        return False
+    try:
+        client = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(client in ipaddress.ip_network(network, strict=False) for network in networks)
+
+
+def _plain(text: str, status: int) -> Response:
+    response = Response(text, status=status, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _metrics_view() -> Response:
+    config = current_app.config
+    token_hash = str(config["METRICS_TOKEN_SHA256"] or "")
+    allowed = address_allowed(request.remote_addr, config["METRICS_ALLOWED_ADDRESSES"])
+    if not allowed and token_hash:
+        allowed = token_matches(request.headers.get("Authorization", ""), token_hash)
+        if not allowed:
+            refusal = _plain("A metrics token is needed.\n", 401)
+            refusal.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return refusal
+    if not allowed:
+        return _plain("This address may not read the metrics.\n", 403)
+    current_app.extensions["ops.metrics"].caches.sync(force=True)
+    response = Response(exposition_bytes(), content_type=CONTENT_TYPE_LATEST)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(app: Flask) -> MetricsMiddleware:
+    """Serve the metrics at ``METRICS_PATH`` (none when empty) and count every request."""
+    for network in app.config["METRICS_ALLOWED_ADDRESSES"]:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"[metrics] allowed_addresses: {exc}") from exc
+    path = str(app.config["METRICS_PATH"] or "")
+    if path:
+        app.add_url_rule(path, endpoint="metrics", view_func=_metrics_view, methods=["GET"])
+    middleware = MetricsMiddleware(app, app.wsgi_app)
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    app.extensions["ops.metrics"] = middleware
+    return middleware
