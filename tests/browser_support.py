@@ -1,11 +1,19 @@
 """Shared start-up code for browser tests: a demo instance served on a free port, Chromium.
 
 Debian's Chromium is driven by Playwright; a downloaded browser is never used.
+
+Loading the demo takes a new process most of twenty seconds, so a test run loads it once:
+``demo_template()`` builds a migrated demo instance under a lock in a folder that every
+xdist worker of the run shares, and ``serve_demo`` serves a copy of it. Most browser tests
+need no instance of their own: tests/conftest.py has the session-wide fixtures ``demo_site``
+(one demo server per test process) and ``browser`` (one Chromium); see its docstring.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -101,9 +109,9 @@ class DemoSite:
         return pairs
 
 
-@contextmanager
-def serve_demo(instance: Path) -> Iterator[DemoSite]:
-    """Migrate an SQLite instance in ``instance``, load the demo content, and serve it."""
+def demo_env(instance: Path) -> dict[str, str]:
+    """The environment of a ``syndicate`` command on the SQLite instance in ``instance``:
+    no configuration from around us but the artifacts folder."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -113,17 +121,85 @@ def serve_demo(instance: Path) -> Iterator[DemoSite]:
         SYNDICATE_INSTANCE_PATH=str(instance),
         SYNDICATE_DATABASE_URL=f"sqlite:///{instance / 'syndicate.db'}",
     )
+    return env
+
+
+def build_demo(instance: Path) -> None:
+    """Migrate an SQLite instance in ``instance`` and load the demo content, as ``make run``
+    does, through the console script."""
+    env = demo_env(instance)
     command = syndicate_command()
     for step in (["db", "upgrade"], ["demo"]):
         result = subprocess.run(
             [*command, *step], env=env, capture_output=True, text=True, timeout=600, check=False
         )
         assert result.returncode == 0, f"syndicate {' '.join(step)} failed:\n{result.stderr}"
+
+
+# Where this test run keeps its one demo build (set by tests/conftest.py; None: no sharing).
+_template_root: Path | None = None
+
+
+def share_demo_builds(root: Path) -> None:
+    """Keep this run's demo build in ``root``, a folder every test process of the run sees."""
+    global _template_root
+    _template_root = root
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (other test processes wait for it)."""
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def demo_template() -> Path | None:
+    """This run's migrated demo instance, built by the first test process that asks while
+    the others wait; None when builds are not shared (outside the test suite)."""
+    if _template_root is None:
+        return None
+    template = _template_root / "demo-template"
+    built = _template_root / "demo-template.built"
+    with _exclusive(_template_root / "demo-template.lock"):
+        if not built.exists():
+            shutil.rmtree(template, ignore_errors=True)
+            template.mkdir(parents=True)
+            build_demo(template)
+            built.touch()
+    return template
+
+
+def prepare_demo(instance: Path) -> None:
+    """Put a migrated demo instance in ``instance``: a copy of this run's build when there
+    is one (the same files ``syndicate demo`` wrote: database, media, credentials)."""
+    template = demo_template()
+    if template is None:
+        build_demo(instance)
+        return
+    shutil.copytree(template, instance, dirs_exist_ok=True)
+
+
+@contextmanager
+def serve_demo(instance: Path, config: str = "") -> Iterator[DemoSite]:
+    """Serve a demo instance of its own from ``instance`` (an empty folder) with ``syndicate
+    serve``; ``config`` is TOML for the server's configuration file."""
+    prepare_demo(instance)
+    env = demo_env(instance)
+    if config:
+        (instance / "config.toml").write_text(config, encoding="utf-8")
+        env["SYNDICATE_CONFIG"] = str(instance / "config.toml")
     port = free_port()
     log = instance / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+            [
+                *syndicate_command(),
+                *("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"),
+            ],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -136,6 +212,28 @@ def serve_demo(instance: Path) -> Iterator[DemoSite]:
         stop(process)
 
 
+# One Playwright driver per test process: its sync API allows only one running at a time,
+# and the session's shared Chromium (tests/conftest.py) keeps one running throughout.
+_playwright: Any = None
+
+
+def _driver() -> Any:
+    global _playwright
+    if _playwright is None:
+        from playwright.sync_api import sync_playwright
+
+        _playwright = sync_playwright().start()
+    return _playwright
+
+
+def stop_playwright() -> None:
+    """Stop this process's Playwright driver, if one was started (at the session's end)."""
+    global _playwright
+    if _playwright is not None:
+        _playwright.stop()
+        _playwright = None
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium, headless, launched by Playwright (skipped when it is missing)."""
@@ -143,14 +241,11 @@ def chromium() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; CI installs the Debian package chromium")
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = _driver().chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 class PageProblems:

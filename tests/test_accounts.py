@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from syndicate.accounts.models import ApiToken, Role, User
@@ -24,6 +25,7 @@ def _cookie(client) -> str:
     return cookie.value
 
 
+@pytest.mark.usefixtures("production_password_hashing")
 def test_passwords_are_argon2id_and_verify() -> None:
     stored = hash_password("s3cret passphrase")
     assert stored.startswith("$argon2id$")
@@ -34,6 +36,7 @@ def test_passwords_are_argon2id_and_verify() -> None:
     assert not needs_rehash(stored)
 
 
+@pytest.mark.usefixtures("production_password_hashing")
 def test_weak_parameters_are_rehashed_on_login(session) -> None:
     from argon2 import PasswordHasher
 

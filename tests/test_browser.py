@@ -1,38 +1,23 @@
 """The demo site in a real browser: Debian's Chromium driven by Playwright.
 
-A module-wide fixture builds a throwaway instance (SQLite), loads the demo content and
-serves it with ``syndicate serve`` on a free loopback port, as a reader would meet it.
+The demo content served with ``syndicate serve`` on a free loopback port, as a reader would
+meet it (``demo_site`` and ``browser``: tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser_support import DemoSite, PageProblems, chromium, fetch, serve_demo
+from tests.browser_support import DemoSite, PageProblems, fetch
 
 pytestmark = pytest.mark.browser
 
 PHONE_WIDTH = 375
 SCROLL_TOLERANCE = 2
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
-    """A migrated SQLite instance with the demo content, served on a free loopback port."""
-    with serve_demo(tmp_path_factory.mktemp("browser-instance")) as site:
-        yield site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, launched by Playwright (never a downloaded browser)."""
-    with chromium() as launched:
-        yield launched
 
 
 def article_paths(page_html: str) -> list[str]:

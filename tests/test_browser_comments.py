@@ -1,9 +1,9 @@
 """Comments in a real browser: a reader posts, the comment is held, an editor approves it;
 a reader refused the desk's name confirms their address through the e-mailed link.
 
-Serves the demo site the way tests/test_browser.py does (its own throwaway SQLite
-instance, ``syndicate serve`` on a free loopback port) and drives Debian's Chromium
-through Playwright.
+Uses the demo site that this test process's browser tests share (``demo_site`` and
+``browser``: tests/conftest.py) and drives Debian's Chromium through Playwright. Each test
+looks only at the comments it posts itself.
 """
 
 from __future__ import annotations
@@ -13,41 +13,34 @@ import email.policy
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syndicate.demo.credentials import CredentialFile
-from tests.browser_support import DemoSite, chromium, fetch, serve_demo, syndicate_command
+from tests.browser_support import DemoSite, fetch, syndicate_command
 
 pytestmark = pytest.mark.browser
 
 DEMO_EDITOR = "editor@lanterndesk.example"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
-    """The demo content served by ``syndicate serve`` from a fresh SQLite instance."""
-    with serve_demo(tmp_path_factory.mktemp("browser-comments")) as running:
-        yield running
+@pytest.fixture
+def site(demo_site: DemoSite) -> DemoSite:
+    """The shared demo site (tests/conftest.py)."""
+    return demo_site
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless (never a downloaded browser)."""
-    with chromium() as launched:
-        yield launched
-
-
-def open_story(site: DemoSite) -> str:
-    """The path of the first story on the front page that takes comments."""
+def open_story(site: DemoSite, uncommented: bool = False) -> str:
+    """The path of the first story on the front page that takes comments (and, when
+    ``uncommented``, shows none yet: the site is shared with other tests)."""
     status, home = fetch(site.base_url + "/")
     assert status == 200
     for path in dict.fromkeys(re.findall(r'href="(/articles/[^"#?]+)"', home)):
         status, body = fetch(site.base_url + path)
-        if status == 200 and "Leave a comment" in body:
+        takes_comments = status == 200 and "Leave a comment" in body
+        if takes_comments and (not uncommented or "No thoughts yet" in body):
             return path
     pytest.fail("no story on the front page takes comments")
 
@@ -55,7 +48,7 @@ def open_story(site: DemoSite) -> str:
 def test_reader_posts_a_comment_that_is_held_then_approved(
     browser: Any, site: DemoSite, artifacts_dir: Path
 ) -> None:
-    story = open_story(site)
+    story = open_story(site, uncommented=True)
     remark = "The new ferry timetable helps early shifts. Details: https://example.org/ferry"
     reader = browser.new_context(viewport={"width": 1280, "height": 900})
     page = reader.new_page()

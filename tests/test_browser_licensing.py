@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser_support import DemoSite, PageProblems, chromium, serve_demo
+from tests.browser_support import DemoSite, PageProblems
 
 pytestmark = pytest.mark.browser
 
 STAFF_EMAIL = "editor@lanterndesk.example"
 ORGANISATION = "Saltmarsh Evening Lamp"
-
-
-@pytest.fixture(scope="module")
-def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSite]:
-    """The demo content served from a throwaway SQLite instance."""
-    with serve_demo(tmp_path_factory.mktemp("licensing-browser")) as site:
-        yield site
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium."""
-    with chromium() as launched:
-        yield launched
 
 
 def test_apply_then_staff_approve_and_see_the_key_once(
