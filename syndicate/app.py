@@ -90,6 +90,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # fast path goes outermost, since feed readers poll far more often than people browse.
     pagecache.install(app)
     fastpath.install(app)
+    from syndicate.ops import init_app as init_ops
+
+    # Probes and metrics; the request counter goes outermost, so cache answers count too.
+    init_ops(app)
     from syndicate.cli import register_commands
 
     register_commands(app)

@@ -88,7 +88,8 @@ def demo(force: bool) -> None:
         click.echo(line)
 
 
-@main.command()
+# No app context: the app must be built only after serve has set PROMETHEUS_MULTIPROC_DIR.
+@main.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=None, type=int, help="Port (default: $PORT or 5000).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -105,8 +106,10 @@ def serve(host: str, port: int | None, workers: int, access_log: bool, outbox_wo
     """Serve the application with gunicorn (a production server) and the outbox worker."""
     import os
 
-    from syndicate.server import run_gunicorn
+    from syndicate.server import metrics_directory, run_gunicorn
 
+    # Before the app below imports prometheus_client: the workers count into shared files.
+    metrics_directory()
     port = port or int(os.environ.get("PORT") or 5000)
     # In development the public address follows the port served; the web workers and the
     # outbox worker inherit it from here.
@@ -202,6 +205,42 @@ def users_disable(email: str) -> None:
                 f"{revoked} API token{'' if revoked == 1 else 's'} revoked.",
                 err=True,
             )
+
+
+@main.group()
+def images() -> None:
+    """Stored images."""
+
+
+@images.command("embed-rights")
+@with_appcontext
+def images_embed_rights() -> None:
+    """Write each image's current rights and caption into its stored files (IPTC/XMP).
+
+    Uploads and rights edits write them as they happen; run this once for files stored
+    before they did. Files that already carry the right metadata are left alone.
+    """
+    from sqlalchemy import select
+
+    from syndicate.content.images import embed_rights
+    from syndicate.content.licensing import terms_url
+    from syndicate.content.models import Image
+    from syndicate.demo.loader import upload_limits
+    from syndicate.media import media_store
+    from syndicate.web.db import database
+
+    config = current_app.config
+    rewritten = total = 0
+    with database().transaction() as session:
+        for image in session.scalars(select(Image).order_by(Image.id)):
+            total += 1
+            rewritten += embed_rights(
+                media_store(),
+                image,
+                terms_url=terms_url(config["SITE_BASE_URL"]),
+                limits=upload_limits(config),
+            )
+    click.echo(f"Rewrote the files of {rewritten} of {total} images.", err=True)
 
 
 @main.group()
@@ -323,6 +362,7 @@ def worker(once: bool, interval: float | None, parent_pid: int | None) -> None:
 
     from licenses.licences import expire_due
     from syndicate.newswire.websub import queue_timed_pings
+    from syndicate.ops.heartbeat import record_heartbeat
     from syndicate.orm import utcnow
     from syndicate.outbox.delivery import run_once
     from syndicate.outbox.transports import transports_from_config
@@ -355,6 +395,8 @@ def worker(once: bool, interval: float | None, parent_pid: int | None) -> None:
                 now=utcnow(),
                 kill_notice_days=int(config["NEWSWIRE_KILL_NOTICE_DAYS"]),
             )
+            # /readyz and the metrics read it: this worker is alive and doing rounds.
+            record_heartbeat(session)
         totals = run_once(db, transports, max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]))
         if any(totals.values()) or expired or pinged:
             click.echo(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -82,6 +85,67 @@ class OutboxWorker:
         log.info("Outbox worker stopped.")
 
 
+def flush_at_exit(_arbiter: Any, worker: Any) -> None:
+    """gunicorn's ``worker_exit`` hook, run in the worker as it exits (a deploy, a restart,
+    ``max_requests``): write the feed fetch counts it has not written yet."""
+    counter = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("syndication.fetches")
+    if counter is not None:
+        counter.flush()
+
+
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+METRICS_PREFIX = "syndicate-metrics-"
+# The metrics folder this process made (and removes when the server stops).
+_made_here: dict[str, str] = {}
+
+
+def metrics_directory() -> tuple[str, bool]:
+    """Point ``PROMETHEUS_MULTIPROC_DIR`` at the folder the workers share their metrics in,
+    before anything imports ``prometheus_client``; returns it and whether it is ours to remove.
+
+    A folder already named in the environment is used, emptied of an earlier run's counts;
+    otherwise a new temporary one is made. Calling it again returns the same folder.
+    """
+    given = os.environ.get(METRICS_ENV)
+    if given and _made_here.get("path") == given:
+        return given, True
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return given, False
+    _sweep_orphaned_metrics()
+    made = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    _made_here["path"] = made
+    os.environ[METRICS_ENV] = made
+    return made, True
+
+
+def _sweep_orphaned_metrics() -> None:
+    """Remove the metrics folders of servers that were killed before they could (their
+    names carry the server's process id; a folder whose process still runs is left)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{METRICS_PREFIX}*-*"):
+        owner = folder.name.removeprefix(METRICS_PREFIX).split("-", 1)[0]
+        if not owner.isdigit():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def forget_worker_metrics(_arbiter: Any, worker: Any) -> None:
+    """gunicorn's ``child_exit`` hook, run in the master when a worker has exited: drop that
+    worker's live gauges. Its counters stay, so totals still include what it counted."""
+    from prometheus_client import multiprocess
+
+    if os.environ.get(METRICS_ENV):
+        multiprocess.mark_process_dead(worker.pid)
+
+
 class _Arbiter(Arbiter):
     """gunicorn's master process, which also looks after the outbox worker.
 
@@ -138,7 +202,8 @@ def run_gunicorn(
     ``outbox_worker`` is false (where ``syndicate worker`` runs apart).
 
     The access log prints the path without its query string (``%(U)s``), so secrets
-    passed as ``?key=`` never reach a log line.
+    passed as ``?key=`` never reach a log line. The workers share their metrics through
+    :func:`metrics_directory` (call it first when the app is built before this).
     """
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -151,6 +216,13 @@ def run_gunicorn(
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1",
+        "worker_exit": flush_at_exit,
+        "child_exit": forget_worker_metrics,
     }
+    metrics, ours = metrics_directory()
     outbox = OutboxWorker(outbox_worker_command(os.getpid())) if outbox_worker else None
-    _Server(options, outbox).run()
+    try:
+        _Server(options, outbox).run()
+    finally:
+        if ours:
+            shutil.rmtree(metrics, ignore_errors=True)

@@ -60,6 +60,8 @@ CLASSES: dict[str, dict[str, frozenset[int]]] = {
         "staff": ALLOWED,
         "disabled_staff": TO_LOGIN,
     },
+    # Metrics: a client address or bearer token configured for them; no session counts.
+    "metrics": dict.fromkeys(PRINCIPALS, frozenset({403})),
     # Partner feeds take a feed key only; a browser session is no credential there.
     "feed-key": dict.fromkeys(PRINCIPALS, frozenset({401})),
     # API, open to anyone; a bad (here: disabled) credential is still refused.
@@ -94,6 +96,23 @@ CLASSES: dict[str, dict[str, frozenset[int]]] = {
         "staff": ALLOWED,
         "disabled_staff": frozenset({401}),
     },
+    # API, what only a partner does for its own publisher (the desk does not act for it).
+    "api-partner-only-own": {
+        "anonymous": frozenset({401}),
+        "partner_a": ALLOWED,
+        "partner_b": NOT_YOURS,
+        "staff": frozenset({403}),
+        "disabled_staff": frozenset({401}),
+    },
+    # API, a partner's own settings and figures (each partner its own; the desk has the
+    # console for these).
+    "api-partner-only": {
+        "anonymous": frozenset({401}),
+        "partner_a": ALLOWED,
+        "partner_b": ALLOWED,
+        "staff": frozenset({403}),
+        "disabled_staff": frozenset({401}),
+    },
     # API, partner collections (each partner its own; staff all).
     "api-partner": {
         "anonymous": frozenset({401}),
@@ -116,6 +135,7 @@ POLICY: dict[tuple[str, str], str] = {
     ("/authors/<slug>", "GET"): "public",
     ("/sections/<slug>", "GET"): "public",
     ("/search", "GET"): "public",
+    ("/tags/<slug>", "GET"): "public",
     ("/republish", "GET"): "public",
     ("/republish/apply", "GET"): "public",
     ("/republish/apply", "POST"): "public",
@@ -126,6 +146,16 @@ POLICY: dict[tuple[str, str], str] = {
     ("/static/<path:filename>", "GET"): "public",
     ("/px/<token>.gif", "GET"): "public",
     ("/sitemap.xml", "GET"): "public",
+    ("/sitemaps/pages.xml", "GET"): "public",
+    ("/sitemaps/tags.xml", "GET"): "public",
+    ("/sitemaps/news.xml", "GET"): "public",
+    ("/sitemaps/articles-<period>.xml", "GET"): "public",
+    ("/robots.txt", "GET"): "public",
+    # Operations: probes for anyone; metrics only for allowed addresses or the metrics token
+    # (neither is configured here, so every principal is refused).
+    ("/healthz", "GET"): "public",
+    ("/readyz", "GET"): "public",
+    ("/metrics", "GET"): "metrics",
     # Accounts
     ("/login", "GET"): "public",
     ("/login", "POST"): "public",
@@ -163,6 +193,9 @@ POLICY: dict[tuple[str, str], str] = {
     ("/portal/members/<int:request_id>/decline", "POST"): "partner-own",
     ("/portal/notices", "GET"): "partner",
     ("/portal/notices/acknowledge", "POST"): "partner",
+    ("/portal/desk", "GET"): "partner",
+    ("/portal/desk/<slug>", "GET"): "partner",
+    ("/portal/desk/<slug>/copy", "POST"): "partner",
     ("/portal/pickups", "GET"): "partner",
     ("/portal/pickups.csv", "GET"): "partner",
     ("/portal/pickups/chart.svg", "GET"): "partner",
@@ -247,4 +280,17 @@ POLICY: dict[tuple[str, str], str] = {
     ("/api/v1/licenses", "GET"): "api-partner",
     ("/api/v1/licenses/<int:licence_id>", "GET"): "api-partner-own",
     ("/api/v1/licenses/<int:licence_id>/revoke", "POST"): "api-staff",
+    ("/api/v1/articles/<slug>/embargo", "POST"): "api-staff",
+    ("/api/v1/articles/<slug>/corrections", "POST"): "api-staff",
+    ("/api/v1/articles/<slug>/kill", "POST"): "api-staff",
+    ("/api/v1/notices", "GET"): "api-partner",
+    ("/api/v1/notices/<int:notice_id>", "GET"): "api-partner-own",
+    ("/api/v1/notices/<int:notice_id>/acknowledge", "POST"): "api-partner-only-own",
+    ("/api/v1/tokens", "GET"): "api-partner",
+    ("/api/v1/tokens/<int:token_id>", "DELETE"): "api-partner-own",
+    ("/api/v1/comments", "GET"): "api-staff",
+    ("/api/v1/comments/<int:comment_id>/moderate", "POST"): "api-staff",
+    ("/api/v1/webhook", "GET"): "api-partner-only",
+    ("/api/v1/webhook", "PUT"): "api-partner-only",
+    ("/api/v1/pickups", "GET"): "api-partner-only",
 }

@@ -57,6 +57,21 @@ HOSTILE = {
     "line-separator": "%E2%80%A8",
     "unclosed-bracket-url": "http://%5B::1",
 }
+# Search boxes (every ``q``) also get full-text query syntax (FTS5 and tsquery operators,
+# unbalanced quotes and brackets, a 10 kB string): user text must never reach either syntax.
+HOSTILE_SEARCH = {
+    "fts-quote": "%22",
+    "fts-star": "*",
+    "fts-near": "NEAR(",
+    "fts-near-words": "NEAR(a%20b,%205)",
+    "fts-minus": "-",
+    "fts-or-ends": "OR%20harbour%20OR",
+    "fts-and-not": "AND%20NOT",
+    "fts-column": "headline:%20x",
+    "fts-caret": "%5Eharbour",
+    "tsquery-ops": "!%20%26%20%7C%20%3C-%3E%20:*",
+    "huge": "harbour%20" * 1000,
+}
 # The same values as JSON: a lone surrogate can only be sent as a \\ud800 escape.
 HOSTILE_JSON: dict[str, Any] = {
     "nul": "\x00",
@@ -76,16 +91,17 @@ HOSTILE_JSON: dict[str, Any] = {
 # The query parameters each GET endpoint reads. The discovery test below records what the
 # views actually read, so a new parameter fails until it is listed here.
 QUERY_PARAMS: dict[str, set[str]] = {
-    "public.home": {"page"},
-    "public.section": {"page"},
-    "public.author": {"page"},
-    "public.search": {"q", "page"},
+    "public.home": {"page", "before", "after"},
+    "public.section": {"page", "before", "after"},
+    "public.author": {"page", "before", "after"},
+    "public.search": {"q", "page", "before", "after"},
+    "public.tag": {"page", "before", "after"},
     "public.apply": {"article"},
     "public.republish": {"article"},
     "comments.comment_form": {"reply_to"},
     "comments.held": {"sent"},
     "accounts.login": {"next"},
-    "staff.article_list": {"status", "q", "page"},
+    "staff.article_list": {"status", "q", "page", "before", "after"},
     "staff.article_edit": {"image_q"},
     "staff.audit_log": {"actor", "action", "object_type", "object_id", "page"},
     "staff.comment_queue": {"status", "page"},
@@ -100,17 +116,23 @@ QUERY_PARAMS: dict[str, set[str]] = {
     "staff.reauth": {"next"},
     "staff.user_list": {"page", "q", "role", "state"},
     "staff.outbox_list": {"channel", "page", "status"},
+    "portal.desk": {"q", "section", "tag", "from", "to", "after", "before"},
     "portal.pickups_page": {"days"},
     "portal.pickups_csv": {"days"},
     "portal.pickups_chart_svg": {"days", "size"},
     "portal.request_new": {"article"},
-    "syndication.partner_rss": {"key"},
-    "syndication.partner_atom": {"key"},
-    "syndication.partner_json": {"key"},
-    "api.list_articles": {"page", "per_page", "section", "status"},
+    "syndication.partner_rss": {"key", "tag"},
+    "syndication.partner_atom": {"key", "tag"},
+    "syndication.partner_json": {"key", "tag"},
+    "api.list_articles": {"format", "page", "per_page", "section", "status"},
+    "api.get_article": {"format"},
     "api.list_feed_keys": {"page", "per_page", "publisher"},
     "api.list_license_requests": {"eligible", "page", "per_page", "status"},
     "api.list_licences": {"page", "per_page", "publisher", "status"},
+    "api.list_notices": {"acknowledged", "article", "kind", "page", "per_page", "publisher"},
+    "api.list_tokens": {"page", "per_page", "user"},
+    "api.list_comments": {"page", "per_page", "status"},
+    "api.get_pickups": {"days"},
 }
 # Parameters read only once another is present (a search's page needs a query).
 QUERY_CONTEXT = {"public.search": "q=story&"}
@@ -258,6 +280,7 @@ def _walk_every_query_parameter(
     slugs = {
         "public.section": {"slug": article.section.slug},
         "public.author": {"slug": article.authors[0].slug},
+        "public.tag": {"slug": article.tags[0].slug},
     }
     by_endpoint = {rule.endpoint: rule for rule in _get_rules(app)}
     for endpoint, names in sorted(QUERY_PARAMS.items()):
@@ -266,12 +289,15 @@ def _walk_every_query_parameter(
             problems.append(f"QUERY_PARAMS names {endpoint}, which is no GET route")
             continue
         values = {arg: ready.params[arg] for arg in rule.arguments}
-        # Section and author pages need a real section or author to read their page number.
+        # Section, author and tag pages need a real one to read their page number.
         values.update(slugs.get(endpoint, {}))
         _domain, path = rule.build(values, append_unknown=False) or ("", "")
         for name in sorted(names):
-            for label, encoded in HOSTILE.items():
-                target = f"{path}?{QUERY_CONTEXT.get(endpoint, '')}{name}={encoded}"
+            values_for = {**HOSTILE, **(HOSTILE_SEARCH if name == "q" else {})}
+            # The context gives other parameters a search to page through; never a second q.
+            context = QUERY_CONTEXT.get(endpoint, "") if name != "q" else ""
+            for label, encoded in values_for.items():
+                target = f"{path}?{context}{name}={encoded}"
                 response = _send(ready, _client_for(ready, path), "GET", target)
                 FIGURES["queries"] += 1
                 _assert_no_server_error(response, f"GET {target} ({label})", problems)
@@ -463,6 +489,12 @@ def _base_bodies(world: World, session: Session) -> dict[str, dict[str, Any]]:
         "VersionInput": {"version": article.version},
         "FeedKeyInput": {"label": "walk", "publisher": "matrix-outlet-a"},
         "RevokeInput": {"reason": "Walk."},
+        # A stale version: whatever the walk sends, the story is never changed.
+        "EmbargoInput": {"preview_at": None, "version": 0},
+        "CorrectionInput": {"note": "Walk.", "version": 0},
+        "KillInput": {"reason": "Walk.", "version": 0},
+        "ModerationInput": {"action": "approve"},
+        "WebhookInput": {"url": "https://cms.example.org/hook"},
     }
 
 

@@ -29,6 +29,7 @@ from syndicate.accounts.passwords import verify_password
 from syndicate.accounts.services import create_user
 from syndicate.config import instance_path
 from syndicate.content.images import ImageRights, UploadLimits, ingest_image
+from syndicate.content.licensing import terms_url
 from syndicate.content.models import (
     Article,
     ArticleStatus,
@@ -64,7 +65,7 @@ from syndicate.demo.stories import ARTICLES
 from syndicate.media import MediaStore
 from syndicate.newswire.models import FeedFetch
 from syndicate.orm import utcnow
-from syndicate.syndication.models import PickupView
+from syndicate.syndication.models import PickupCopy, PickupView
 
 Progress = Callable[[int, int, str], None]
 
@@ -230,6 +231,7 @@ class _Loader:
                 alt_text=data.alt_text,
                 caption=data.caption,
                 limits=self.limits,
+                terms_url=terms_url(str(self.config.get("SITE_BASE_URL", ""))),
             )
             self.created["images"] += 1
         self.images[data.key] = image
@@ -338,7 +340,8 @@ class _Loader:
         self.created["licences"] += 1
 
     def ensure_pickup_history(self, data: PublisherData) -> None:
-        """Give the outlet a few weeks of feed fetches and tracked views of its copies.
+        """Give the outlet a few weeks of feed fetches, tracked views of its copies and the
+        copies it took from the story desk.
 
         The numbers come from a generator seeded with the outlet's slug, so every load draws
         the same ones; an outlet with any recorded activity is left as it is.
@@ -363,9 +366,11 @@ class _Loader:
             query = query.join(Section).where(Section.slug.in_(data.licence_sections))
         articles = list(self.session.scalars(query.order_by(Article.slug)))
         host = urlsplit(data.website).hostname or ""
+        picked = []
         for article in rng.sample(articles, min(HISTORY_STORIES, len(articles))):
             first = rng.randrange(0, HISTORY_DAYS - 2)
             peak = rng.randint(40, 260) * reach
+            picked.append((article.id, days[first]))
             for age, day in enumerate(days[first:]):
                 weekday = 1 if day.weekday() < 5 else 0.6
                 views = round(peak * 0.72**age * weekday + rng.random() * 3)
@@ -379,6 +384,18 @@ class _Loader:
                             count=views,
                         )
                     )
+        # Each story picked up was first copied from the story desk on the day views began.
+        copies = random.Random(f"demo-copies:{data.slug}")  # noqa: S311 - invented numbers
+        for article_id, day in picked:
+            self.session.add(
+                PickupCopy(
+                    article_id=article_id,
+                    publisher_id=publisher.id,
+                    day=day,
+                    format="html",
+                    count=copies.randint(1, 3),
+                )
+            )
         self.created["histories"] += 1
 
     def ensure_pending_request(self) -> None:
