@@ -41,9 +41,11 @@ from tests.api_support import (  # noqa: F401 - generous_limits is an autouse fi
     partner,
     staff,
 )
+from tests.depth import examples
 from tests.factories import make_article, make_publisher
 
-EXAMPLES_PER_OPERATION = 25
+# Per operation and caller: valid, invalid and hostile data mixed (CI runs the thorough count).
+EXAMPLES_PER_OPERATION = examples(50, 12)
 
 # Values every boundary must refuse or take without a server error: NUL (PostgreSQL refuses
 # it in text), a lone surrogate (not Unicode; only a JSON escape can carry it), digits that
