@@ -45,12 +45,14 @@ run: $(STAMP)
 	$(BIN)/syndicate serve --host 127.0.0.1 --port $(PORT)
 
 # One test process per core, the quick property-test depth (CI runs the thorough one).
-# --dist loadgroup keeps each xdist_group (the browser tests, the served instances of
-# test_serve.py) in one process, so their servers start once; the groups start first.
+# --dist loadgroup keeps each group of tests/conftest.py (the browser tests, the served
+# instances) in one process, so their servers start once; the groups start first.
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# every server and command the tests start would otherwise compile the project again.
 test: $(STAMP)
 	@echo "Running every test on $$(nproc) cores: about 3 minutes on a quiet 2-core machine."
 	@echo "Each dot is a passed test; the percentage is how far the run has got."
-	$(BIN)/pytest -n auto --dist loadgroup --durations=5 $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n auto --dist loadgroup --durations=5 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check syndicate feeds licenses tests bench migrations
