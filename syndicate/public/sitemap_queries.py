@@ -166,34 +166,32 @@ def has_tag_pages(session: Session, now: datetime) -> bool:
     )
 
 
-def tag_entries(session: Session, now: datetime) -> list[Entry]:
-    """Every tag with a public story, most recently changed first, with its latest change."""
+def _linked_entries(
+    session: Session, now: datetime, model: Any, link: Any, key: str
+) -> list[Entry]:
+    """Every ``model`` row (tag or author) linked through ``link`` (its ``key`` column) to a
+    public story, most recently changed first, with its latest change."""
     lastmod = func.max(shown_modified_sql(now))
     rows = session.execute(
-        select(Tag.slug, lastmod)
-        .join(article_tags, article_tags.c.tag_id == Tag.id)
-        .join(Article, Article.id == article_tags.c.article_id)
+        select(model.slug, lastmod)
+        .join(link, link.c[key] == model.id)
+        .join(Article, Article.id == link.c.article_id)
         .where(publicly_visible(now))
-        .group_by(Tag.slug)
-        .order_by(lastmod.desc(), Tag.slug)
+        .group_by(model.slug)
+        .order_by(lastmod.desc(), model.slug)
         .limit(SITEMAP_LIMIT)
     ).all()
     return [Entry(slug, _aware(moment)) for slug, moment in rows]
+
+
+def tag_entries(session: Session, now: datetime) -> list[Entry]:
+    """Every tag with a public story, most recently changed first, with its latest change."""
+    return _linked_entries(session, now, Tag, article_tags, "tag_id")
 
 
 def author_entries(session: Session, now: datetime) -> list[Entry]:
     """Every author with a public story, most recently changed first."""
-    lastmod = func.max(shown_modified_sql(now))
-    rows = session.execute(
-        select(Author.slug, lastmod)
-        .join(article_authors, article_authors.c.author_id == Author.id)
-        .join(Article, Article.id == article_authors.c.article_id)
-        .where(publicly_visible(now))
-        .group_by(Author.slug)
-        .order_by(lastmod.desc(), Author.slug)
-        .limit(SITEMAP_LIMIT)
-    ).all()
-    return [Entry(slug, _aware(moment)) for slug, moment in rows]
+    return _linked_entries(session, now, Author, article_authors, "author_id")
 
 
 def section_slugs(session: Session) -> Sequence[str]:
