@@ -164,7 +164,10 @@ def test_partner_manages_its_own_keys(client, session, world) -> None:
     assert_error(client.post(f"{API}/feed-keys/{body['id']}/rotate", headers=a["headers"]), 409)
 
     other = rotated.get_json()["id"]
-    assert client.delete(f"{API}/feed-keys/{other}", headers=a["headers"]).status_code == 204
+    revoked = client.delete(f"{API}/feed-keys/{other}", headers=a["headers"])
+    assert revoked.status_code == 204
+    assert revoked.data == b""
+    assert "Content-Type" not in revoked.headers
     assert_error(client.delete(f"{API}/feed-keys/{other}", headers=a["headers"]), 409)
 
 

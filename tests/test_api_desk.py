@@ -47,7 +47,10 @@ def test_partners_list_and_revoke_their_own_tokens_and_staff_any(
 
     # Another partner's token is not there; the owner revokes it, once.
     assert_error(client.delete(f"{API}/tokens/{spare.id}", headers=other), 404)
-    assert client.delete(f"{API}/tokens/{spare.id}", headers=own).status_code == 204
+    revoked = client.delete(f"{API}/tokens/{spare.id}", headers=own)
+    assert revoked.status_code == 204
+    assert revoked.data == b""
+    assert "Content-Type" not in revoked.headers
     assert client.get(f"{API}/tokens", headers=bearer(spare_secret)).status_code == 401
     assert_error(client.delete(f"{API}/tokens/{spare.id}", headers=own), 409)
     assert_error(client.delete(f"{API}/tokens/2000000000", headers=desk), 404)

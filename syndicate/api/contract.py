@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
+from werkzeug.wrappers import Response
 
 from syndicate.api import permissions as perms
 from syndicate.api import schemas
@@ -246,6 +247,13 @@ def paged(items: list[Any], page: schemas.PageQuery, total: int, per_page: int) 
         "total": total,
         "pages": max(1, -(-total // per_page)),
     }
+
+
+def no_content() -> Response:
+    """An empty 204 answer that claims no body type (an empty body is not ``text/plain``)."""
+    answer = Response(status=204)
+    del answer.headers["Content-Type"]
+    return answer
 
 
 def per_page(page: schemas.PageQuery) -> int:

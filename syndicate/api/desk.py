@@ -15,7 +15,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas
 from syndicate.api.auth import current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.contract import body, no_content, operation, paged, per_page, query
 from syndicate.api.jsonio import ApiError, not_found
 from syndicate.comments import services as comment_services
 from syndicate.comments.models import Comment, CommentStatus
@@ -92,7 +92,7 @@ def revoke_token(token_id: int) -> Response:
         raise not_found("That token")
     if not revoke_api_token(db_session(), token, actor_id=principal.actor_id):
         raise ApiError(409, "That token is already revoked.")
-    return Response(status=204)
+    return no_content()
 
 
 def _comment_json(comment: Comment) -> schemas.Comment:

@@ -11,7 +11,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas, serializers
 from syndicate.api.auth import Principal, current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.contract import body, no_content, operation, paged, per_page, query
 from syndicate.api.jsonio import ApiError, invalid, not_found
 from syndicate.web.db import db_session
 
@@ -128,7 +128,7 @@ def revoke_feed_key_view(key_id: int) -> Response:
     if key.revoked_at is not None:
         raise ApiError(409, "That feed key is already revoked.")
     revoke_feed_key(db_session(), key, actor_id=current_principal().actor_id)
-    return Response(status=204)
+    return no_content()
 
 
 @bp.post("/feed-keys/<int:key_id>/rotate")
