@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
+from flask_login.config import COOKIE_NAME
 from flask_wtf import CSRFProtect
 
-login_manager = LoginManager()
+
+class _LoginManager(LoginManager):
+    """Flask-Login's manager, deleting the remember-me cookie with the attributes it was set
+    with (Flask-Login clears it with a bare ``Set-Cookie``, without ``Secure`` or ``HttpOnly``)."""
+
+    def _clear_cookie(self, response: Response) -> None:
+        config = current_app.config
+        response.delete_cookie(
+            config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME),
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=bool(config.get("REMEMBER_COOKIE_SECURE", False)),
+            httponly=bool(config.get("REMEMBER_COOKIE_HTTPONLY", True)),
+            samesite=config.get("REMEMBER_COOKIE_SAMESITE", "Lax"),
+        )
+
+
+login_manager = _LoginManager()
 login_manager.session_protection = "strong"
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to continue."

@@ -184,6 +184,18 @@ def test_cookie_flags_in_production(production_app, staff_user) -> None:
         assert "samesite=lax" in attributes
 
 
+def test_the_remember_cookie_is_deleted_with_its_flags(production_app, staff_user) -> None:
+    client = production_app.test_client()
+    sign_in_remembered(client, staff_user.email)
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, PROTECTED)})
+    (header,) = _set_cookie_headers(response, REMEMBER)
+    attributes = [part.strip().lower() for part in header.split(";")]
+    assert "max-age=0" in attributes, header  # the deletion
+    assert "secure" in attributes, header
+    assert "httponly" in attributes, header
+    assert "samesite=lax" in attributes, header
+
+
 # --- idle and absolute limits ---------------------------------------------------------------
 
 
