@@ -31,7 +31,7 @@ class Site(Section):
     name: str = "The Lantern Desk"
     tagline: str = "Independent reporting, free to republish"
     base_url: str = ""
-    language: str = "en"
+    language: str = Field(default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     licensing_email: str = "licensing@lanterndesk.example"
     attribution: str = (
         "This story was produced by The Lantern Desk, a non-profit newsroom. It is free to "

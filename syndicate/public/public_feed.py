@@ -69,6 +69,7 @@ def feed_meta(config: Any, items: Sequence[FeedItem], *, endpoint: str) -> FeedM
         site_url=absolute(base_url, "public.home"),
         self_url=absolute(base_url, endpoint),
         updated=updated,
+        language=config["SITE_LANGUAGE"],
         author=config["SITE_NAME"],
     )
 

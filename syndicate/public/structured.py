@@ -28,6 +28,7 @@ class SiteLinks:
     """Absolute addresses the structured data points at."""
 
     site_name: str
+    language: str
     home: str
     terms: str
     canonical: str
@@ -136,6 +137,7 @@ def news_article(
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "@id": links.canonical,
+        "inLanguage": links.language,
         "url": links.canonical,
         "mainEntityOfPage": links.canonical,
         "headline": article.headline,

@@ -157,6 +157,7 @@ def _site_links(story: Article) -> structured.SiteLinks:
     base = str(current_app.config["SITE_BASE_URL"])
     return structured.SiteLinks(
         site_name=current_app.config["SITE_NAME"],
+        language=current_app.config["SITE_LANGUAGE"],
         home=absolute(base, "public.home"),
         terms=terms_url(base),
         canonical=absolute(base, "public.article", slug=story.slug),

@@ -98,6 +98,7 @@ class FeedSettings:
     pixel_url_prefix: str
     self_urls: dict[str, str]
     kill_notice_days: int = 14
+    language: str = "en"
 
 
 def scope_signature(coverage: Coverage) -> tuple[Any, ...]:
@@ -171,6 +172,7 @@ def render_partner_feed(
         site_url=settings.home_url,
         self_url=settings.self_urls[fmt],
         updated=newest,
+        language=settings.language,
         author=settings.site_name,
         rights=f"© {settings.site_name}. Terms: {settings.license_url}",
     )

@@ -97,6 +97,7 @@ def feed_settings(app: Flask) -> FeedSettings:
 
     return FeedSettings(
         site_name=config["SITE_NAME"],
+        language=config["SITE_LANGUAGE"],
         base_url=base,
         attribution=str(config["SITE_ATTRIBUTION"]).format(
             licensing_email=config["SITE_LICENSING_EMAIL"]
