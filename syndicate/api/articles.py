@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
@@ -22,7 +22,7 @@ from syndicate.api import permissions as perms
 from syndicate.api.auth import Principal, current_principal
 from syndicate.api.blueprint import bp
 from syndicate.api.contract import JSON as JSON_TYPE
-from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.contract import body, operation, page_of, query
 from syndicate.api.jsonio import ApiError, not_found
 from syndicate.content.models import (
     Article,
@@ -115,30 +115,23 @@ def list_articles() -> schemas.ArticlePage | Response:
     now = utcnow()
     as_ninjs = ninjs.wanted()
     asked = query(schemas.ArticleQuery)
-    size = per_page(asked)
     conditions: list[ColumnElement[bool]] = []
     if asked.section:
         conditions.append(Article.section.has(Section.slug == asked.section))
     if asked.status is not None and principal.can(perms.ARTICLE_READ_ANY):
         conditions.append(Article.status == asked.status)
-    session = db_session()
-    base = _visible(select(Article).where(*conditions), principal, now)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    articles = session.scalars(
-        base.options(*_loaded())
-        .order_by(
-            Article.released_at.desc().nulls_last(),
-            Article.created_at.desc(),
-            Article.id.desc(),
-        )
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    if as_ninjs:
-        return ninjs.answer(paged(ninjs.documents(articles, now), asked, total, size), single=False)
-    return schemas.ArticlePage(
-        **paged([_article_json(a, now) for a in articles], asked, total, size)
+    page = page_of(
+        _visible(select(Article).where(*conditions), principal, now),
+        asked,
+        Article.released_at.desc().nulls_last(),
+        Article.created_at.desc(),
+        Article.id.desc(),
+        options=_loaded(),
     )
+    articles = list(page.rows)
+    if as_ninjs:
+        return ninjs.answer(page.fields(ninjs.documents(articles, now)), single=False)
+    return schemas.ArticlePage(**page.fields([_article_json(a, now) for a in articles]))
 
 
 @bp.get("/articles/<slug>")

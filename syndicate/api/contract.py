@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
+from sqlalchemy import Select, func, select
 from werkzeug.wrappers import Response
 
 from syndicate.api import permissions as perms
@@ -238,15 +239,40 @@ def query(model: type[M]) -> M:
     return value
 
 
-def paged(items: list[Any], page: schemas.PageQuery, total: int, per_page: int) -> dict[str, Any]:
-    """The fields of a page of results, for a :class:`schemas.Page` model."""
-    return {
-        "items": items,
-        "page": page.page,
-        "per_page": per_page,
-        "total": total,
-        "pages": max(1, -(-total // per_page)),
-    }
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows, and how to turn their JSON into a page's fields."""
+
+    rows: Sequence[Any]
+    asked: schemas.PageQuery
+    total: int
+    size: int
+
+    def fields(self, items: list[Any]) -> dict[str, Any]:
+        """The fields of a :class:`schemas.Page` model holding ``items``."""
+        return {
+            "items": items,
+            "page": self.asked.page,
+            "per_page": self.size,
+            "total": self.total,
+            "pages": max(1, -(-self.total // self.size)),
+        }
+
+
+def page_of(
+    statement: Select[Any], asked: schemas.PageQuery, *order: Any, options: Sequence[Any] = ()
+) -> Page:
+    """The page ``asked`` of ``statement``'s rows in ``order``, with the count of them all.
+
+    The count runs on the bare statement: loader ``options`` go only on the page's query.
+    """
+    size = asked.per_page or int(current_app.config["SITE_PAGE_SIZE"])
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(
+        statement.options(*options).order_by(*order).limit(size).offset((asked.page - 1) * size)
+    ).all()
+    return Page(rows, asked, total, size)
 
 
 def no_content() -> Response:
@@ -254,11 +280,6 @@ def no_content() -> Response:
     answer = Response(status=204)
     del answer.headers["Content-Type"]
     return answer
-
-
-def per_page(page: schemas.PageQuery) -> int:
-    """The page size asked for, or the site's."""
-    return page.per_page or int(current_app.config["SITE_PAGE_SIZE"])
 
 
 # --- the document -----------------------------------------------------------------------

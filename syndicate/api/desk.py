@@ -5,7 +5,7 @@ A partner lists and revokes its own tokens; staff see every user's, and moderate
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import joinedload, load_only, raiseload
 from werkzeug.wrappers import Response
 
@@ -15,7 +15,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas
 from syndicate.api.auth import current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, no_content, operation, paged, per_page, query
+from syndicate.api.contract import body, no_content, operation, page_of, query
 from syndicate.api.jsonio import ApiError, not_found
 from syndicate.comments import services as comment_services
 from syndicate.comments.models import Comment, CommentStatus
@@ -52,23 +52,20 @@ def list_tokens() -> schemas.ApiTokenPage:
     """Tokens, working ones first, then newest first."""
     principal = current_principal()
     asked = query(schemas.ApiTokenQuery)
-    size = per_page(asked)
     conditions: list[ColumnElement[bool]] = []
     if principal.can(perms.API_TOKEN_MANAGE_ANY):
         if asked.user:
             conditions.append(ApiToken.user.has(User.email == asked.user.strip().lower()))
     else:
         conditions.append(ApiToken.user_id == principal.actor_id)
-    session = db_session()
-    total = session.scalar(select(func.count(ApiToken.id)).where(*conditions)) or 0
-    rows = session.scalars(
-        select(ApiToken)
-        .where(*conditions)
-        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc())
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    return schemas.ApiTokenPage(**paged([_token_json(t) for t in rows], asked, total, size))
+    page = page_of(
+        select(ApiToken).where(*conditions),
+        asked,
+        ApiToken.revoked_at.is_not(None),
+        ApiToken.created_at.desc(),
+        ApiToken.id.desc(),
+    )
+    return schemas.ApiTokenPage(**page.fields([_token_json(t) for t in page.rows]))
 
 
 @bp.delete("/tokens/<int:token_id>")
@@ -123,24 +120,16 @@ def _with_article() -> list[object]:
 def list_comments() -> schemas.CommentPage:
     """Comments with one status: held ones oldest first, others newest first."""
     asked = query(schemas.CommentQuery)
-    size = per_page(asked)
     status = CommentStatus(asked.status)
     order = (
         (Comment.created_at, Comment.id)
         if status is CommentStatus.HELD
         else (Comment.created_at.desc(), Comment.id.desc())
     )
-    session = db_session()
-    total = session.scalar(select(func.count(Comment.id)).where(Comment.status == status)) or 0
-    rows = session.scalars(
-        select(Comment)
-        .where(Comment.status == status)
-        .order_by(*order)
-        .options(*_with_article())  # type: ignore[arg-type]
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    return schemas.CommentPage(**paged([_comment_json(c) for c in rows], asked, total, size))
+    page = page_of(
+        select(Comment).where(Comment.status == status), asked, *order, options=_with_article()
+    )
+    return schemas.CommentPage(**page.fields([_comment_json(c) for c in page.rows]))
 
 
 @bp.post("/comments/<int:comment_id>/moderate")

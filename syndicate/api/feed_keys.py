@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from licenses.keys import create_feed_key, revoke_feed_key, rotate_feed_key
@@ -11,7 +11,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas, serializers
 from syndicate.api.auth import Principal, current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, no_content, operation, paged, per_page, query
+from syndicate.api.contract import body, no_content, operation, page_of, query
 from syndicate.api.jsonio import ApiError, invalid, not_found
 from syndicate.web.db import db_session
 
@@ -47,23 +47,16 @@ def list_feed_keys() -> schemas.FeedKeyPage:
     """The caller's publisher's keys (staff: every key, or one publisher's with ``publisher``)."""
     principal = current_principal()
     asked = query(schemas.FeedKeyQuery)
-    size = per_page(asked)
     conditions = []
     if principal.can(perms.FEED_KEY_MANAGE_ANY):
         if asked.publisher:
             conditions.append(FeedKey.publisher.has(Publisher.slug == asked.publisher))
     else:
         conditions.append(FeedKey.publisher_id == principal.publisher_id)
-    session = db_session()
-    total = session.scalar(select(func.count(FeedKey.id)).where(*conditions)) or 0
-    keys = session.scalars(
-        select(FeedKey)
-        .where(*conditions)
-        .order_by(FeedKey.created_at.desc(), FeedKey.id.desc())
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    return schemas.FeedKeyPage(**paged([serializers.feed_key(k) for k in keys], asked, total, size))
+    page = page_of(
+        select(FeedKey).where(*conditions), asked, FeedKey.created_at.desc(), FeedKey.id.desc()
+    )
+    return schemas.FeedKeyPage(**page.fields([serializers.feed_key(k) for k in page.rows]))
 
 
 @bp.post("/feed-keys")

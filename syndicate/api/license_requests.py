@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licenses.membership import PublisherChoice, matching_publishers
@@ -22,7 +22,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas, serializers
 from syndicate.api.auth import current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.contract import body, operation, page_of, query
 from syndicate.api.jsonio import invalid, not_found
 from syndicate.extensions import limiter
 from syndicate.orm import utcnow
@@ -74,24 +74,19 @@ def create_license_request() -> schemas.LicenseRequest:
 def list_license_requests() -> schemas.LicenseRequestPage:
     """Staff: requests, newest first, filtered by status and eligibility."""
     asked = query(schemas.LicenseRequestQuery)
-    size = per_page(asked)
     conditions = []
     if asked.status is not None:
         conditions.append(LicenseRequest.status == asked.status)
     if asked.eligible is not None:
         conditions.append(LicenseRequest.eligible.is_(asked.eligible))
-    session = db_session()
-    total = session.scalar(select(func.count(LicenseRequest.id)).where(*conditions)) or 0
-    rows = session.scalars(
-        select(LicenseRequest)
-        .where(*conditions)
-        .order_by(LicenseRequest.created_at.desc(), LicenseRequest.id.desc())
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    return schemas.LicenseRequestPage(
-        **paged([_for_staff(session, r) for r in rows], asked, total, size)
+    page = page_of(
+        select(LicenseRequest).where(*conditions),
+        asked,
+        LicenseRequest.created_at.desc(),
+        LicenseRequest.id.desc(),
     )
+    session = db_session()
+    return schemas.LicenseRequestPage(**page.fields([_for_staff(session, r) for r in page.rows]))
 
 
 def _for_staff(session: Session, request: LicenseRequest) -> schemas.LicenseRequest:

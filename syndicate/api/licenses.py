@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from licenses.licences import revoke_licence
 from licenses.models import License, Publisher
@@ -10,7 +10,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas, serializers
 from syndicate.api.auth import current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.contract import body, operation, page_of, query
 from syndicate.api.jsonio import not_found
 from syndicate.web.db import db_session
 
@@ -40,7 +40,6 @@ def list_licences() -> schemas.LicensePage:
     """The caller's publisher's licences (staff: all, or one publisher's), newest first."""
     principal = current_principal()
     asked = query(schemas.LicenseQuery)
-    size = per_page(asked)
     conditions = []
     if principal.can(perms.LICENSE_READ_ANY):
         if asked.publisher:
@@ -49,18 +48,10 @@ def list_licences() -> schemas.LicensePage:
         conditions.append(License.publisher_id == principal.publisher_id)
     if asked.status is not None:
         conditions.append(License.status == asked.status)
-    session = db_session()
-    total = session.scalar(select(func.count(License.id)).where(*conditions)) or 0
-    rows = session.scalars(
-        select(License)
-        .where(*conditions)
-        .order_by(License.created_at.desc(), License.id.desc())
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    return schemas.LicensePage(
-        **paged([serializers.licence(lic) for lic in rows], asked, total, size)
+    page = page_of(
+        select(License).where(*conditions), asked, License.created_at.desc(), License.id.desc()
     )
+    return schemas.LicensePage(**page.fields([serializers.licence(lic) for lic in page.rows]))
 
 
 @bp.get("/licenses/<int:licence_id>")

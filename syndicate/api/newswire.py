@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 
 from licenses.models import Publisher
 from syndicate.accounts.models import User
@@ -17,7 +17,7 @@ from syndicate.api import permissions as perms
 from syndicate.api import schemas, serializers
 from syndicate.api.auth import current_principal
 from syndicate.api.blueprint import bp
-from syndicate.api.contract import body, operation, paged, per_page, query
+from syndicate.api.contract import body, operation, page_of, query
 from syndicate.api.jsonio import ApiError, not_found
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import set_embargo
@@ -173,7 +173,6 @@ def list_notices() -> schemas.NoticePage:
     """Notices the caller may see, newest first, filtered by story, kind and acknowledgement."""
     principal = current_principal()
     asked = query(schemas.NoticeQuery)
-    size = per_page(asked)
     conditions: list[ColumnElement[bool]] = []
     if principal.can(perms.NOTICE_READ_ANY):
         if asked.publisher:
@@ -191,16 +190,10 @@ def list_notices() -> schemas.NoticePage:
             .exists()
         )
         conditions.append(acknowledged if asked.acknowledged else ~acknowledged)
-    session = db_session()
-    total = session.scalar(select(func.count(Notice.id)).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Notice)
-        .where(*conditions)
-        .order_by(Notice.created_at.desc(), Notice.id.desc())
-        .limit(size)
-        .offset((asked.page - 1) * size)
-    ).all()
-    return schemas.NoticePage(**paged(_notices_json(rows), asked, total, size))
+    page = page_of(
+        select(Notice).where(*conditions), asked, Notice.created_at.desc(), Notice.id.desc()
+    )
+    return schemas.NoticePage(**page.fields(_notices_json(page.rows)))
 
 
 def _own_notice(notice_id: int) -> Notice:
