@@ -3,6 +3,8 @@ carries them, keyset pages, and copy-ready blocks counted as pickup intents."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 
@@ -207,11 +209,37 @@ def test_each_copy_is_a_pickup_intent_in_the_charts(client: FlaskClient, session
     assert "Copies from the desk (left axis)" in client.get(
         "/portal/pickups/chart.svg?days=7"
     ).get_data(as_text=True)
+    today = utcnow().date().isoformat()
+    exported = client.get("/portal/pickups/copies.csv?days=7")
+    assert exported.mimetype == "text/csv"
+    assert list(csv.reader(io.StringIO(exported.get_data(as_text=True)))) == [
+        ["day", "article_slug", "headline", "format", "copies"],
+        [today, article.slug, article.headline, "html", "2"],
+        [today, article.slug, article.headline, "text", "1"],
+    ]
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
+
+    # Another partner's export holds none of them.
+    _rival, rival_email = _partner(session)
+    session.commit()
+    login(client, rival_email)
+    assert client.get("/portal/pickups/copies.csv").get_data(as_text=True).splitlines() == [
+        "day,article_slug,headline,format,copies"
+    ]
     client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
 
     login(client, staff.email)
     board = client.get("/staff/pickups?days=7").get_data(as_text=True)
     assert "<dt>Copies</dt><dd>3</dd>" in board
+    assert 'href="/staff/pickups/copies.csv?days=7"' in board
+    rows = list(
+        csv.reader(io.StringIO(client.get("/staff/pickups/copies.csv").get_data(as_text=True)))
+    )
+    assert rows[0] == ["day", "partner", "article_slug", "headline", "format", "copies"]
+    assert {(r[1], r[4], r[5]) for r in rows[1:]} == {
+        (publisher.name, "html", "2"),
+        (publisher.name, "text", "1"),
+    }
     assert re.search(
         rf"<td>{re.escape(publisher.name)}</td>(<td class=\"num\">\d+</td>){{2}}"
         r"<td class=\"num\">3</td>",

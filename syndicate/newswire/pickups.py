@@ -205,6 +205,28 @@ def pickup_rows(
     return [PickupRow(*row) for row in rows]
 
 
+def copy_rows(
+    session: Session, start: date, end: date, publisher_id: int | None = None
+) -> list[tuple[date, str, str, str, str, int]]:
+    """Every (day, publisher, article slug, headline, format, copies) of the period, for CSV
+    export: the copy-ready blocks partners took from the story desk."""
+    rows = session.execute(
+        select(
+            PickupCopy.day,
+            Publisher.name,
+            Article.slug,
+            Article.headline,
+            PickupCopy.format,
+            PickupCopy.count,
+        )
+        .join(Article, Article.id == PickupCopy.article_id)
+        .join(Publisher, Publisher.id == PickupCopy.publisher_id)
+        .where(PickupCopy.day.between(start, end), _copies_filter(publisher_id))
+        .order_by(PickupCopy.day, Publisher.name, Article.slug, PickupCopy.format)
+    ).all()
+    return [(day, name, slug, headline, fmt, int(n)) for day, name, slug, headline, fmt, n in rows]
+
+
 def fetch_rows(
     session: Session, start: date, end: date, publisher_id: int | None = None
 ) -> list[tuple[date, str, int]]:

@@ -53,3 +53,15 @@ def pickups_csv() -> Response:
         ([r.day.isoformat(), r.article_slug, r.headline, r.referrer_host, r.views] for r in rows),
     )
     return csv_response(f"pickups-{start}-{end}.csv", text)
+
+
+@bp.route("/pickups/copies.csv")
+def pickups_copies_csv() -> Response:
+    """This publisher's copies taken from the story desk, per day, story and format."""
+    _days, start, end = requested_period()
+    rows = pickups.copy_rows(db_session(), start, end, current_publisher().id)
+    text = csv_text(
+        ["day", "article_slug", "headline", "format", "copies"],
+        ([day.isoformat(), *rest] for day, _publisher, *rest in rows),
+    )
+    return csv_response(f"copies-{start}-{end}.csv", text)

@@ -61,6 +61,19 @@ def pickups_csv() -> Response:
     return csv_response(f"pickups-{start}-{end}.csv", text)
 
 
+@bp.route("/pickups/copies.csv")
+@requires(PICKUP_VIEW)
+def pickups_copies_csv() -> Response:
+    """Copies taken from the story desk per day, partner, story and format for the period."""
+    _days, start, end = requested_period()
+    rows = pickups.copy_rows(db_session(), start, end)
+    text = csv_text(
+        ["day", "partner", "article_slug", "headline", "format", "copies"],
+        ([day.isoformat(), *rest] for day, *rest in rows),
+    )
+    return csv_response(f"copies-{start}-{end}.csv", text)
+
+
 @bp.route("/pickups/fetches.csv")
 @requires(PICKUP_VIEW)
 def pickups_fetches_csv() -> Response:
