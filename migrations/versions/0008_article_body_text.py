@@ -54,5 +54,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("articles") as batch:
-        batch.drop_column("body_text")
+    # A plain ALTER TABLE (SQLite 3.35+), not batch mode: rebuilding articles would drop the
+    # old table, and with foreign keys on that deletes every author, tag and image link.
+    op.drop_column("articles", "body_text")
