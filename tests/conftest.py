@@ -208,6 +208,29 @@ def query_counter(db: Database) -> Iterator[list[str]]:
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+@contextmanager
+def sibling_app(app: Flask, db: Database, **config: Any) -> Iterator[Flask]:
+    """Another application on the test's database, configured with ``config`` on top of the
+    essentials, whose sessions join the test's transaction (rolled back with it)."""
+    sibling = create_app(
+        {
+            "SECRET_KEY": "sibling-test-secret-0123456789",
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "MEDIA_DIR": app.config["MEDIA_DIR"],
+            "SITE_BASE_URL": "http://localhost",
+            **config,
+        }
+    )
+    own: Database = sibling.extensions["syndicate.db"]
+    original = own.sessionmaker
+    own.sessionmaker = db.sessionmaker
+    try:
+        yield sibling
+    finally:
+        own.sessionmaker = original
+        own.dispose()
+
+
 def csrf_token(client: FlaskClient, path: str) -> str:
     """Fetch ``path`` and return the CSRF token of its form."""
     response = client.get(path)

@@ -18,9 +18,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from syndicate.accounts.models import Role
-from syndicate.app import create_app
 from syndicate.database import Database
-from tests.conftest import login
+from tests.conftest import login, sibling_app
 from tests.factories import make_article, make_feed_partner, make_image, make_user, media_store_for
 
 
@@ -109,21 +108,8 @@ def test_every_kind_of_response_has_the_headers_in_development(app, client, kind
 @pytest.fixture
 def production_app(app: Flask, db: Database) -> Iterator[Flask]:
     """The application as configured for production, sharing the test's transaction."""
-    production = create_app(
-        {
-            "ENV": "production",
-            "SECRET_KEY": "production-test-secret-0123456789",
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "MEDIA_DIR": app.config["MEDIA_DIR"],
-            "SITE_BASE_URL": "http://localhost",
-        }
-    )
-    own: Database = production.extensions["syndicate.db"]
-    original = own.sessionmaker
-    own.sessionmaker = db.sessionmaker
-    yield production
-    own.sessionmaker = original
-    own.dispose()
+    with sibling_app(app, db, ENV="production") as production:
+        yield production
 
 
 def test_every_kind_of_response_has_the_headers_in_production(production_app, kinds) -> None:

@@ -16,10 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from syndicate.accounts.models import Role, User
-from syndicate.app import create_app
 from syndicate.database import Database
 from syndicate.web.sessions import LAST_SEEN, SIGNED_IN_AT
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.conftest import TEST_PASSWORD, csrf_token, sibling_app
 from tests.factories import make_publisher, make_user
 
 PROTECTED = "/account/password"
@@ -155,22 +154,8 @@ def test_cookie_flags_in_development(client, staff_user) -> None:
 @pytest.fixture
 def production_app(app: Flask, db: Database) -> Iterator[Flask]:
     """The application as configured for production, sharing the test's transaction."""
-    production = create_app(
-        {
-            "ENV": "production",
-            "SECRET_KEY": "production-test-secret-0123456789",
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "MEDIA_DIR": app.config["MEDIA_DIR"],
-            "SITE_BASE_URL": "http://localhost",
-            "RATELIMIT_LOGIN": "10000 per minute",
-        }
-    )
-    own: Database = production.extensions["syndicate.db"]
-    original = own.sessionmaker
-    own.sessionmaker = db.sessionmaker
-    yield production
-    own.sessionmaker = original
-    own.dispose()
+    with sibling_app(app, db, ENV="production", RATELIMIT_LOGIN="10000 per minute") as production:
+        yield production
 
 
 def test_cookie_flags_in_production(production_app, staff_user) -> None:

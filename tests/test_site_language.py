@@ -12,9 +12,9 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from syndicate.app import create_app
 from syndicate.config import ConfigError, read_settings
 from syndicate.database import Database
+from tests.conftest import sibling_app
 from tests.factories import make_article, make_feed_partner
 
 LANGUAGE = "pt-BR"
@@ -23,22 +23,8 @@ LANGUAGE = "pt-BR"
 @pytest.fixture
 def portuguese_app(app: Flask, db: Database) -> Iterator[Flask]:
     """The application of a Brazilian desk, sharing the test's transaction."""
-    own_app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "language-test-secret-0123456789",
-            "DATABASE_URL": app.config["DATABASE_URL"],
-            "MEDIA_DIR": app.config["MEDIA_DIR"],
-            "SITE_BASE_URL": "http://localhost",
-            "SITE_LANGUAGE": LANGUAGE,
-        }
-    )
-    own: Database = own_app.extensions["syndicate.db"]
-    original = own.sessionmaker
-    own.sessionmaker = db.sessionmaker
-    yield own_app
-    own.sessionmaker = original
-    own.dispose()
+    with sibling_app(app, db, TESTING=True, SITE_LANGUAGE=LANGUAGE) as brazilian:
+        yield brazilian
 
 
 def test_pages_and_feeds_declare_the_configured_language(

@@ -184,24 +184,41 @@ def publisher_totals(session: Session, start: date, end: date) -> list[Publisher
     return sorted(totals, key=lambda t: (-t.views, -t.fetches, t.name.lower()))
 
 
+def _story_rows(
+    session: Session,
+    counted: type[PickupView] | type[PickupCopy],
+    detail: Any,
+    where: ColumnElement[bool],
+    start: date,
+    end: date,
+) -> list[Any]:
+    """(day, publisher, article slug, headline, ``detail``, count) rows of a per-story
+    count table over the period, in that order."""
+    return list(
+        session.execute(
+            select(
+                counted.day,
+                Publisher.name,
+                Article.slug,
+                Article.headline,
+                detail,
+                counted.count,
+            )
+            .join(Article, Article.id == counted.article_id)
+            .join(Publisher, Publisher.id == counted.publisher_id)
+            .where(counted.day.between(start, end), where)
+            .order_by(counted.day, Publisher.name, Article.slug, detail)
+        ).all()
+    )
+
+
 def pickup_rows(
     session: Session, start: date, end: date, publisher_id: int | None = None
 ) -> list[PickupRow]:
     """Every recorded (day, publisher, article, host) count of the period, for CSV export."""
-    rows = session.execute(
-        select(
-            PickupView.day,
-            Publisher.name,
-            Article.slug,
-            Article.headline,
-            PickupView.referrer_host,
-            PickupView.count,
-        )
-        .join(Article, Article.id == PickupView.article_id)
-        .join(Publisher, Publisher.id == PickupView.publisher_id)
-        .where(PickupView.day.between(start, end), _views_filter(publisher_id))
-        .order_by(PickupView.day, Publisher.name, Article.slug, PickupView.referrer_host)
-    ).all()
+    rows = _story_rows(
+        session, PickupView, PickupView.referrer_host, _views_filter(publisher_id), start, end
+    )
     return [PickupRow(*row) for row in rows]
 
 
@@ -210,20 +227,9 @@ def copy_rows(
 ) -> list[tuple[date, str, str, str, str, int]]:
     """Every (day, publisher, article slug, headline, format, copies) of the period, for CSV
     export: the copy-ready blocks partners took from the story desk."""
-    rows = session.execute(
-        select(
-            PickupCopy.day,
-            Publisher.name,
-            Article.slug,
-            Article.headline,
-            PickupCopy.format,
-            PickupCopy.count,
-        )
-        .join(Article, Article.id == PickupCopy.article_id)
-        .join(Publisher, Publisher.id == PickupCopy.publisher_id)
-        .where(PickupCopy.day.between(start, end), _copies_filter(publisher_id))
-        .order_by(PickupCopy.day, Publisher.name, Article.slug, PickupCopy.format)
-    ).all()
+    rows = _story_rows(
+        session, PickupCopy, PickupCopy.format, _copies_filter(publisher_id), start, end
+    )
     return [(day, name, slug, headline, fmt, int(n)) for day, name, slug, headline, fmt, n in rows]
 
 
