@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, session
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_login.config import COOKIE_NAME
@@ -11,7 +11,8 @@ from flask_wtf import CSRFProtect
 
 class _LoginManager(LoginManager):
     """Flask-Login's manager, deleting the remember-me cookie with the attributes it was set
-    with (Flask-Login clears it with a bare ``Set-Cookie``, without ``Secure`` or ``HttpOnly``)."""
+    with (Flask-Login clears it with a bare ``Set-Cookie``, without ``Secure`` or ``HttpOnly``),
+    and checking session protection only on sessions that hold a user."""
 
     def _clear_cookie(self, response: Response) -> None:
         config = current_app.config
@@ -23,6 +24,14 @@ class _LoginManager(LoginManager):
             httponly=bool(config.get("REMEMBER_COOKIE_HTTPONLY", True)),
             samesite=config.get("REMEMBER_COOKIE_SAMESITE", "Lax"),
         )
+
+    def _session_protection_failed(self) -> bool:
+        # The check guards a signed-in session. Flask-Login also runs it on an anonymous one
+        # (which holds just a CSRF token after a form was shown), "fails" it on every request
+        # and rewrites both cookies each time, on pages that shared caches may keep.
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
 
 
 login_manager = _LoginManager()

@@ -79,6 +79,16 @@ def test_captured_cookies_work_until_the_event(app, client, staff_user) -> None:
     assert signed_in(replay(app, cookies, only=REMEMBER))
 
 
+def test_an_anonymous_session_is_left_alone_on_public_pages(app, client, staff_user) -> None:
+    # Opening the sign-in form gives an anonymous visitor a session holding its CSRF token.
+    csrf_token(client, "/login")
+    assert client.get_cookie(SESSION) is not None
+    for path in ("/", "/search?q=harbour", "/republish", "/account/password"):
+        response = client.get(path)
+        assert response.headers.getlist("Set-Cookie") == [], path
+    assert client.get("/").headers["Cache-Control"].startswith("public")
+
+
 def test_logout_kills_session_and_remember_cookies(app, client, staff_user) -> None:
     sign_in_remembered(client, staff_user.email)
     cookies = capture(client)
