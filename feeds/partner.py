@@ -15,49 +15,25 @@ from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
 
-from feeds.dublincore import DublinCoreEntryExtension, DublinCoreExtension
+from feeds.channel import channel, escapers
 from feeds.entry import LinkPreservingEntry
 from feeds.items import FeedMeta, PartnerItem
 from feeds.mediarss import MediaCreditsEntryExtension, MediaCreditsExtension
-from feeds.text import rss_html, rss_title, xml_text
+from feeds.text import xml_text
 from feeds.tombstones import NoTombstoneEntry, TombstoneExtension
 
 
 def _generator(
     meta: FeedMeta, items: Sequence[PartnerItem], *, rss: bool, ttl: int, hub_url: str
 ) -> FeedGenerator:
-    fg = FeedGenerator()
-    if rss:
-        fg.register_extension(
-            "dc", DublinCoreExtension, DublinCoreEntryExtension, atom=False, rss=True
-        )
-    fg.register_extension(
-        "mediacredits", MediaCreditsExtension, MediaCreditsEntryExtension, atom=True, rss=True
+    fg = channel(
+        meta,
+        rss=rss,
+        extensions=[("mediacredits", MediaCreditsExtension, MediaCreditsEntryExtension)],
+        hub_url=hub_url,
     )
-    # RSS readers render descriptions (and some, titles) as HTML: text is escaped for them.
-    text, title = (rss_html, rss_title) if rss else (xml_text, xml_text)
-    fg.id(meta.id)
-    fg.title(title(meta.title))
-    fg.subtitle(text(meta.subtitle) or text(meta.title))
-    fg.language(meta.language)
-    fg.generator(meta.generator)
-    if meta.author:
-        fg.author({"name": xml_text(meta.author)})
-    if meta.rights:
-        fg.rights(xml_text(meta.rights))
     if rss:
         fg.ttl(ttl)
-    elif hub_url:
-        # RSS never gets rel="hub" from feedgen; the HTTP Link header carries it for both.
-        fg.link(href=hub_url, rel="hub")
-    fg.link(
-        href=meta.self_url,
-        rel="self",
-        type="application/rss+xml" if rss else "application/atom+xml",
-    )
-    # The RSS channel <link> is the last link added: keep the site's link last.
-    fg.link(href=meta.site_url, rel="alternate")
-    fg.updated(meta.updated)
     kills = [item for item in items if item.kill is not None]
     if kills and not rss:
         fg.register_extension("tombstones", TombstoneExtension, NoTombstoneEntry, rss=False)
@@ -78,7 +54,7 @@ def _entry(fg: FeedGenerator, partner_item: PartnerItem, *, rss: bool) -> None:
     item = partner_item.item
     entry = fg.add_entry(LinkPreservingEntry(), order="append")
     entry.id(item.id)
-    text, title = (rss_html, rss_title) if rss else (xml_text, xml_text)
+    text, title = escapers(rss=rss)
     entry.title(title(item.title).strip())
     entry.link(href=item.link, rel="alternate", type="text/html")
     media = partner_item.media

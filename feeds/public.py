@@ -10,40 +10,17 @@ from collections.abc import Sequence
 
 from feedgen.feed import FeedGenerator
 
-from feeds.dublincore import DublinCoreEntryExtension, DublinCoreExtension
+from feeds.channel import channel, escapers
 from feeds.items import FeedItem, FeedMeta
-from feeds.text import rss_html, rss_title, xml_text
+from feeds.text import xml_text
 
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 
 
 def _generator(meta: FeedMeta, items: Sequence[FeedItem], *, rss: bool) -> FeedGenerator:
-    fg = FeedGenerator()
-    if rss:
-        # RSS <author> must be an e-mail address; names go in dc:creator.
-        fg.register_extension(
-            "dc", DublinCoreExtension, DublinCoreEntryExtension, atom=False, rss=True
-        )
-    # RSS readers render descriptions (and some, titles) as HTML: text is escaped for them.
-    text, title = (rss_html, rss_title) if rss else (xml_text, xml_text)
-    fg.id(meta.id)
-    fg.title(title(meta.title))
-    fg.subtitle(text(meta.subtitle) or text(meta.title))
-    fg.language(meta.language)
-    fg.generator(meta.generator)
-    if meta.author:
-        fg.author({"name": xml_text(meta.author)})
-    if meta.rights:
-        fg.rights(xml_text(meta.rights))
-    fg.link(
-        href=meta.self_url,
-        rel="self",
-        type="application/rss+xml" if rss else "application/atom+xml",
-    )
-    # The RSS channel <link> is the last link added: keep the site's link last.
-    fg.link(href=meta.site_url, rel="alternate")
-    fg.updated(meta.updated)
+    fg = channel(meta, rss=rss)
+    text, title = escapers(rss=rss)
     for item in items:
         entry = fg.add_entry(order="append")
         entry.id(item.id)
