@@ -82,6 +82,7 @@ class Publisher(Base, TimestampMixin):
     """A partner outlet that republishes the desk's stories."""
 
     __tablename__ = "publishers"
+    __table_args__ = (Index("ix_publishers_name_id", "name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -118,7 +119,11 @@ class LicenseRequest(Base, TimestampMixin):
     """A publisher's application for a licence, and the decision on it."""
 
     __tablename__ = "license_requests"
-    __table_args__ = (Index("ix_license_requests_status_created_at", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_license_requests_status_created_at", "status", "created_at"),
+        Index("ix_license_requests_created_at_id", "created_at", "id"),
+        Index("ix_license_requests_status_created_at_id", "status", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization: Mapped[str] = mapped_column(String(200))
@@ -172,7 +177,10 @@ class License(Base, TimestampMixin):
     """A publisher's right to receive and republish the desk's stories."""
 
     __tablename__ = "licenses"
-    __table_args__ = (Index("ix_licenses_publisher_status", "publisher_id", "status"),)
+    __table_args__ = (
+        Index("ix_licenses_publisher_status", "publisher_id", "status"),
+        Index("ix_licenses_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id", ondelete="RESTRICT"))

@@ -18,7 +18,10 @@ class AuditEvent(Base):
     """One recorded change or decision."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_object", "object_type", "object_id"),
+        Index("ix_audit_events_created_at_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(

@@ -40,7 +40,8 @@ class Slice(Generic[T]):
 
     ``newer`` is the id to put in ``?after=`` for the page before this one, ``older`` the id
     for ``?before=`` for the page after it; None when there is no such page. Reaching any page
-    costs one index range, however deep it is.
+    costs one index range, however deep it is. ``cap``, when set, is where ``total`` stopped
+    counting (a total above it means "more than ``cap``").
     """
 
     items: Sequence[T]
@@ -48,11 +49,19 @@ class Slice(Generic[T]):
     total: int
     newer: int | None = None
     older: int | None = None
+    cap: int | None = None
 
     @property
     def pages(self) -> int:
         """How many pages there are (at least one, even when empty)."""
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def total_label(self) -> str:
+        """The count as a list's header says it: "more than 10,000" past the cap."""
+        if self.cap is not None and self.total > self.cap:
+            return f"More than {self.cap:,}"
+        return f"{self.total:,}"
 
     @property
     def has_previous(self) -> bool:

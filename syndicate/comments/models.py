@@ -60,6 +60,7 @@ class Comment(Base):
     __table_args__ = (
         Index("ix_comments_article_status_created", "article_id", "status", "created_at"),
         Index("ix_comments_status_created", "status", "created_at"),
+        Index("ix_comments_status_created_at_id", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

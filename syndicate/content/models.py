@@ -108,6 +108,7 @@ class Image(Base, TimestampMixin):
     """A photo or graphic with its structured credit and rights."""
 
     __tablename__ = "images"
+    __table_args__ = (Index("ix_images_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     storage_key: Mapped[str] = mapped_column(String(200))

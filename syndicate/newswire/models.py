@@ -28,6 +28,7 @@ class Notice(Base):
     __table_args__ = (
         Index("ix_notices_publisher_id_created_at", "publisher_id", "created_at"),
         Index("ix_notices_article_id_kind", "article_id", "kind"),
+        Index("ix_notices_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

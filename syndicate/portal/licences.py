@@ -14,18 +14,27 @@ from syndicate.orm import utcnow
 from syndicate.portal.blueprint import bp, current_partner, current_publisher, own_or_404
 from syndicate.portal.forms import ConfirmForm
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 
 @bp.route("/licences")
+@without_page_numbers
 def licences() -> str:
-    """Every licence of the publisher, newest first."""
-    rows = db_session().scalars(
-        select(License)
-        .where(License.publisher_id == current_publisher().id)
-        .order_by(License.starts_at.desc(), License.id.desc())
+    """Every licence of the publisher, latest start first, a keyset page at a time."""
+    own = License.publisher_id == current_publisher().id
+    page = keyset_list(
+        select(License).where(own),
+        License.starts_at,
+        License.id,
+        # A cursor names one of this publisher's licences, or none at all.
+        anchor=select(License.starts_at).where(own),
     )
     return render_template(
-        "portal/licences.html", licences=list(rows), now=utcnow(), is_in_force=is_in_force
+        "portal/licences.html",
+        licences=page.items,
+        page=page,
+        now=utcnow(),
+        is_in_force=is_in_force,
     )
 
 

@@ -15,6 +15,7 @@ from syndicate.newswire.notices import acknowledge
 from syndicate.portal.blueprint import bp, current_partner, current_publisher, own_or_404
 from syndicate.web.db import db_session
 from syndicate.web.inputs import parse_int
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 PAGE_SIZE = 100
 
@@ -45,12 +46,25 @@ def _notices_panel() -> dict[str, Any]:
 
 
 @bp.route("/notices")
+@without_page_numbers
 def notices() -> str:
-    """Every notice, those still to acknowledge first."""
-    found = publisher_notices(current_publisher().id, open_only=False, limit=PAGE_SIZE)
-    pending = [n for n in found if n.acknowledgement is None]
-    done = [n for n in found if n.acknowledgement is not None]
-    return render_template("portal/notices.html", pending=pending, done=done)
+    """The notices still to acknowledge (on the first page), then the acknowledged ones,
+    newest first, a keyset page at a time."""
+    publisher_id = current_publisher().id
+    own = Notice.publisher_id == publisher_id
+    acknowledged = select(NoticeAcknowledgement.id).where(
+        NoticeAcknowledgement.notice_id == Notice.id
+    )
+    done = keyset_list(
+        select(Notice).where(own, acknowledged.exists()),
+        Notice.created_at,
+        Notice.id,
+        # A cursor names one of this publisher's notices, or none at all.
+        anchor=select(Notice.created_at).where(own),
+    )
+    paging = done.has_previous
+    pending = [] if paging else publisher_notices(publisher_id, open_only=True, limit=PAGE_SIZE)
+    return render_template("portal/notices.html", pending=pending, done=done, paging=paging)
 
 
 @bp.route("/notices/acknowledge", methods=["POST"])

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from sqlalchemy import func, select
 
 from syndicate.accounts.models import User
 from syndicate.audit import AuditEvent
 from syndicate.staff.blueprint import bp
-from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import AUDIT_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 FIELD_MAX = 254
 
@@ -21,11 +21,12 @@ def _arg(name: str) -> str:
 
 @bp.route("/audit")
 @requires(AUDIT_VIEW)
+@without_page_numbers
 def audit_log() -> str:
     """Audit events, newest first, filtered by actor e-mail, object type and id, and action."""
     session = db_session()
     filters = {name: _arg(name) for name in ("actor", "object_type", "object_id", "action")}
-    statement = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    statement = select(AuditEvent)
     if filters["actor"]:
         if filters["actor"].lower() == "system":
             statement = statement.where(AuditEvent.actor_id.is_(None))
@@ -41,7 +42,7 @@ def audit_log() -> str:
         statement = statement.where(AuditEvent.object_id == filters["object_id"])
     if filters["action"]:
         statement = statement.where(AuditEvent.action == filters["action"])
-    page = paginate(session, statement, page_number(), int(current_app.config["SITE_PAGE_SIZE"]))
+    page = keyset_list(statement, AuditEvent.created_at, AuditEvent.id)
     actor_ids = {event.actor_id for event in page.items if event.actor_id is not None}
     actors = (
         dict(session.execute(select(User.id, User.email).where(User.id.in_(actor_ids))).all())

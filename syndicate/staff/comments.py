@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, raiseload
@@ -10,13 +10,13 @@ from werkzeug.wrappers import Response
 
 from syndicate.comments import services
 from syndicate.comments.models import Comment, CommentStatus
+from syndicate.content.keyset import cursor_from
 from syndicate.content.models import Article
 from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
-from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import COMMENT_MODERATE, COMMENT_VIEW, requires
 from syndicate.web.db import db_session
-from syndicate.web.inputs import parse_int
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 QUEUE_FILTERS = (CommentStatus.HELD, CommentStatus.APPROVED, CommentStatus.SPAM)
 DONE = {
@@ -39,27 +39,23 @@ def _status_filter() -> CommentStatus:
 
 @bp.route("/comments")
 @requires(COMMENT_VIEW)
+@without_page_numbers
 def comment_queue() -> str:
     """Comments with one status (held by default), oldest held first, newest otherwise."""
     session = db_session()
     status = _status_filter()
-    order = (
-        (Comment.created_at, Comment.id)
-        if status is CommentStatus.HELD
-        else (Comment.created_at.desc(), Comment.id.desc())
-    )
-    statement = (
-        select(Comment)
-        .where(Comment.status == status)
-        .order_by(*order)
-        .options(
+    page = keyset_list(
+        select(Comment).where(Comment.status == status),
+        Comment.created_at,
+        Comment.id,
+        descending=status is not CommentStatus.HELD,
+        options=(
             joinedload(Comment.article).options(
                 load_only(Article.id, Article.slug, Article.headline), raiseload("*")
             ),
             joinedload(Comment.parent).load_only(Comment.id, Comment.author_name),
-        )
+        ),
     )
-    page = paginate(session, statement, page_number(), int(current_app.config["SITE_PAGE_SIZE"]))
     return render_template(
         "staff/comments/queue.html",
         page=page,
@@ -72,7 +68,8 @@ def comment_queue() -> str:
 @bp.route("/comments/<int:comment_id>/<any(approve, spam, delete):action>", methods=["POST"])
 @requires(COMMENT_MODERATE)
 def comment_moderate(comment_id: int, action: str) -> Response:
-    """Approve, mark as spam or delete one comment; audited. Returns to the same list page."""
+    """Approve, mark as spam or delete one comment; audited. Returns to the same list page
+    (the form carries the list's ``before``/``after`` cursor)."""
     session = db_session()
     comment = session.get(Comment, comment_id)
     if comment is None or comment.status is CommentStatus.DELETED:
@@ -80,8 +77,8 @@ def comment_moderate(comment_id: int, action: str) -> Response:
     services.MODERATION_ACTIONS[action](session, comment, actor_id=current_user.id, now=utcnow())
     flash(DONE[action].format(id=comment.id, name=comment.author_name), "success")
     status = _status_filter()
-    page = parse_int(request.form.get("page"), 1, 100_000)
     args: dict[str, str | int] = {"status": status.value}
-    if page is not None and page != 1:
-        args["page"] = page
+    cursor = cursor_from(request.form)
+    if cursor is not None:
+        args["after" if cursor.after else "before"] = cursor.id
     return redirect(url_for("staff.comment_queue", **args), code=303)  # type: ignore[arg-type]

@@ -24,9 +24,10 @@ from syndicate.content.rights import RightsClass
 from syndicate.media import media_store
 from syndicate.staff.blueprint import bp
 from syndicate.staff.forms import ImageMetadataForm, UploadImageForm
-from syndicate.staff.listing import like_pattern, page_number, paginate
+from syndicate.staff.listing import like_pattern
 from syndicate.staff.permissions import IMAGE_EDIT, IMAGE_UPLOAD, IMAGE_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 Page = tuple[str, int]
 
@@ -120,6 +121,7 @@ def _organizations(session: Session) -> list[str]:
 
 @bp.route("/images")
 @requires(IMAGE_VIEW)
+@without_page_numbers
 def image_list() -> str:
     """The image library, filtered by creator, organisation, rights class and free text."""
     session = db_session()
@@ -127,9 +129,7 @@ def image_list() -> str:
         name: request.args.get(name, "").strip()
         for name in ("q", "creator", "organization", "rights")
     }
-    statement = (
-        select(Image).options(WITH_USAGES).order_by(Image.created_at.desc(), Image.id.desc())
-    )
+    statement = select(Image)
     if filters["creator"]:
         statement = statement.where(
             func.lower(Image.creator).like(like_pattern(filters["creator"]), escape="\\")
@@ -152,7 +152,7 @@ def image_list() -> str:
                 )
             )
         )
-    page = paginate(session, statement, page_number(), int(current_app.config["SITE_PAGE_SIZE"]))
+    page = keyset_list(statement, Image.created_at, Image.id, options=(WITH_USAGES,))
     return render_template(
         "staff/images/list.html",
         page=page,

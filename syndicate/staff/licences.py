@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -24,9 +24,9 @@ from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
 from syndicate.staff.licensing_display import naive_utc
 from syndicate.staff.licensing_forms import ConfirmForm, ReasonForm, RenewForm, RevokeForm
-from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import LICENSE_MANAGE, LICENSE_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 Page = tuple[str, int]
 
@@ -47,6 +47,7 @@ def _load(licence_id: int) -> License:
 
 @bp.route("/licences")
 @requires(LICENSE_VIEW)
+@without_page_numbers
 def licence_list_page() -> str:
     """Licences filtered by status, kind and publisher; ``view=ending-soon`` for renewals."""
     session = db_session()
@@ -74,12 +75,9 @@ def licence_list_page() -> str:
         publisher_id=publisher_id,
         ending_within=ENDING_SOON if ending else None,
     )
-    page = paginate(
-        session,
-        licence_list(filters, utcnow()),
-        page_number(),
-        int(current_app.config["SITE_PAGE_SIZE"]),
-    )
+    # Ending soon: soonest end first; otherwise newest first (the order licence_list gives).
+    key, descending = (License.ends_at, False) if ending else (License.created_at, True)
+    page = keyset_list(licence_list(filters, utcnow()), key, License.id, descending=descending)
     return render_template(
         "staff/licensing/licences.html",
         page=page,

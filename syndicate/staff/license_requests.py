@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -40,10 +39,10 @@ from syndicate.content.models import Section
 from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
 from syndicate.staff.licensing_forms import ApproveForm, AskInfoForm, RejectForm
-from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import LICENSE_REQUEST_DECIDE, LICENSE_REQUEST_VIEW, requires
 from syndicate.web.db import db_session
 from syndicate.web.headers import secret_page
+from syndicate.web.paging import keyset_list, without_page_numbers
 from syndicate.web.site import site_info
 
 Page = tuple[str, int]
@@ -106,16 +105,11 @@ def _filters() -> tuple[RequestFilters, dict[str, str]]:
 
 @bp.route("/license-requests")
 @requires(LICENSE_REQUEST_VIEW)
+@without_page_numbers
 def license_request_list() -> str:
     """The queue: waiting requests by default, filtered by status, eligibility and scope."""
     filters, raw = _filters()
-    session = db_session()
-    page = paginate(
-        session,
-        request_queue(filters),
-        page_number(),
-        int(current_app.config["SITE_PAGE_SIZE"]),
-    )
+    page = keyset_list(request_queue(filters), LicenseRequest.created_at, LicenseRequest.id)
     return render_template(
         "staff/licensing/requests.html",
         page=page,

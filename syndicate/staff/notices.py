@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import abort, render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import aliased
 
 from syndicate.content.models import Article
 from syndicate.newswire.models import Notice, NoticeAcknowledgement, NoticeKind
@@ -11,37 +15,67 @@ from syndicate.newswire.notices import notices_for_article
 from syndicate.staff.blueprint import bp
 from syndicate.staff.permissions import NOTICE_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
-LIST_SIZE = 100
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """One line of the list: the notices of one kind about one story."""
+
+    article_id: int
+    kind: NoticeKind
+    latest: datetime
+    sent: int
+    acknowledged: int
 
 
 @bp.route("/notices")
 @requires(NOTICE_VIEW)
+@without_page_numbers
 def notice_list() -> str:
-    """Stories with notices, newest first, with how many partners acknowledged."""
+    """Stories with notices, latest notice first, with how many partners acknowledged.
+
+    Each line stands for its latest notice (one per story and kind), so the list pages by
+    keyset over the notices themselves; the counts are taken for the lines shown only.
+    """
     session = db_session()
-    acknowledged = func.count(NoticeAcknowledgement.id)
-    rows = session.execute(
-        select(
-            Notice.article_id,
-            Notice.kind,
-            func.max(Notice.created_at).label("latest"),
-            func.count(Notice.id).label("sent"),
-            acknowledged.label("acknowledged"),
+    sibling = aliased(Notice)
+    later = (
+        select(sibling.id)
+        .where(
+            sibling.article_id == Notice.article_id,
+            sibling.kind == Notice.kind,
+            tuple_(sibling.created_at, sibling.id) > tuple_(Notice.created_at, Notice.id),
         )
-        .outerjoin(NoticeAcknowledgement, NoticeAcknowledgement.notice_id == Notice.id)
-        .group_by(Notice.article_id, Notice.kind)
-        .order_by(func.max(Notice.created_at).desc())
-        .limit(LIST_SIZE)
-    ).all()
-    ids = {row.article_id for row in rows}
+        .exists()
+    )
+    page = keyset_list(select(Notice).where(~later), Notice.created_at, Notice.id)
+    ids = {notice.article_id for notice in page.items}
+    counts = {
+        (row.article_id, row.kind): (row.sent, row.acknowledged)
+        for row in session.execute(
+            select(
+                Notice.article_id,
+                Notice.kind,
+                func.count(Notice.id).label("sent"),
+                func.count(NoticeAcknowledgement.id).label("acknowledged"),
+            )
+            .outerjoin(NoticeAcknowledgement, NoticeAcknowledgement.notice_id == Notice.id)
+            .where(Notice.article_id.in_(ids))
+            .group_by(Notice.article_id, Notice.kind)
+        )
+    }
+    rows = [
+        NoticeRow(n.article_id, n.kind, n.created_at, *counts.get((n.article_id, n.kind), (0, 0)))
+        for n in page.items
+    ]
     articles = (
         {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
         if ids
         else {}
     )
     return render_template(
-        "staff/newswire/notices.html", rows=rows, articles=articles, kinds=NoticeKind
+        "staff/newswire/notices.html", rows=rows, page=page, articles=articles, kinds=NoticeKind
     )
 
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from syndicate.outbox.models import MessageStatus, OutboxMessage
 from syndicate.staff.blueprint import bp
-from syndicate.staff.listing import page_number, paginate
 from syndicate.staff.permissions import OUTBOX_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 PER_PAGE = 50
 CHANNELS = ("email", "webhook", "websub")
@@ -29,19 +29,20 @@ def outbox_shown() -> bool:
 
 @bp.route("/outbox")
 @requires(OUTBOX_VIEW)
+@without_page_numbers
 def outbox_list() -> str:
     """Every outbox message, newest first, filtered by channel and state."""
     if not outbox_shown():
         abort(404)
     channel = request.args.get("channel", "")
     status = request.args.get("status", "")
-    statement = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    statement = select(OutboxMessage)
     if channel in CHANNELS:
         statement = statement.where(OutboxMessage.channel == channel)
     states = {s.value: s for s in MessageStatus}
     if status in states:
         statement = statement.where(OutboxMessage.status == states[status])
-    page = paginate(db_session(), statement, page_number(), PER_PAGE)
+    page = keyset_list(statement, None, OutboxMessage.id, per_page=PER_PAGE)
     return render_template(
         "staff/outbox/list.html",
         page=page,

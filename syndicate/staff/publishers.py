@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
@@ -12,9 +12,10 @@ from licenses.models import FeedKey, License, Publisher, PublisherStatus
 from syndicate.accounts.models import User
 from syndicate.staff.blueprint import bp
 from syndicate.staff.licensing_forms import ConfirmForm
-from syndicate.staff.listing import like_pattern, page_number, paginate
+from syndicate.staff.listing import like_pattern
 from syndicate.staff.permissions import FEED_KEY_REVOKE, PUBLISHER_VIEW, requires
 from syndicate.web.db import db_session
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 SEARCH_MAX = 200
 
@@ -28,6 +29,7 @@ def _load(publisher_id: int) -> Publisher:
 
 @bp.route("/publishers")
 @requires(PUBLISHER_VIEW)
+@without_page_numbers
 def publisher_list() -> str:
     """Partner publishers by name, with counts of licences and live keys."""
     session = db_session()
@@ -35,7 +37,7 @@ def publisher_list() -> str:
     status = request.args.get("status", "")
     if status not in {s.value for s in PublisherStatus}:
         status = ""
-    statement = select(Publisher).order_by(Publisher.name, Publisher.id)
+    statement = select(Publisher)
     if status:
         statement = statement.where(Publisher.status == PublisherStatus(status))
     if query:
@@ -48,7 +50,7 @@ def publisher_list() -> str:
                 )
             )
         )
-    page = paginate(session, statement, page_number(), int(current_app.config["SITE_PAGE_SIZE"]))
+    page = keyset_list(statement, Publisher.name, Publisher.id, descending=False)
     ids = [p.id for p in page.items]
     licence_counts = dict(
         session.execute(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -34,10 +33,11 @@ from syndicate.accounts.services import (
 from syndicate.orm import utcnow
 from syndicate.staff.blueprint import bp
 from syndicate.staff.licensing_forms import ConfirmForm
-from syndicate.staff.listing import like_pattern, page_number, paginate
+from syndicate.staff.listing import like_pattern
 from syndicate.staff.permissions import CONSOLE_VIEW, USER_MANAGE, USER_VIEW, requires
 from syndicate.web.db import db_session
 from syndicate.web.headers import secret_page
+from syndicate.web.paging import keyset_list, without_page_numbers
 
 SEARCH_MAX = 200
 ROLES = tuple(role.value for role in Role)
@@ -53,15 +53,16 @@ def _load(user_id: int) -> User:
 
 @bp.route("/users")
 @requires(USER_VIEW)
+@without_page_numbers
 def user_list() -> str:
-    """Every account, staff and partners, with its live API tokens."""
+    """Every account, staff and partners, by e-mail address, with its live API tokens."""
     session = db_session()
     query = " ".join(request.args.get("q", "").split())[:SEARCH_MAX]
     role = request.args.get("role", "")
     role = role if role in ROLES else ""
     state = request.args.get("state", "")
     state = state if state in STATES else ""
-    statement = select(User).order_by(User.email, User.id)
+    statement = select(User)
     if role:
         statement = statement.where(User.role == Role(role))
     if state:
@@ -71,7 +72,7 @@ def user_list() -> str:
         statement = statement.where(
             or_(*(func.lower(col).like(pattern, escape="\\") for col in (User.email, User.name)))
         )
-    page = paginate(session, statement, page_number(), int(current_app.config["SITE_PAGE_SIZE"]))
+    page = keyset_list(statement, User.email, User.id, descending=False)
     now = utcnow()
     live = dict(
         session.execute(
