@@ -13,8 +13,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from syndicate.content import search, services
-from syndicate.content.keyset import CursorNotFound, page_ids
+from syndicate.content import keyset, search, services
+from syndicate.content.keyset import CursorNotFound, cursor_from, page_ids
 from syndicate.content.models import (
     Article,
     ArticleStatus,
@@ -30,7 +30,7 @@ from syndicate.content.sanitize import body_problem, render_body
 from syndicate.newswire.notices import correct_article
 from syndicate.newswire.web import newswire_settings
 from syndicate.orm import utcnow
-from syndicate.pagination import Cursor, Slice
+from syndicate.pagination import Slice
 from syndicate.staff.blueprint import bp
 from syndicate.staff.forms import (
     ActionForm,
@@ -54,6 +54,7 @@ from syndicate.staff.permissions import (
 )
 from syndicate.web.db import db_session
 from syndicate.web.inputs import parse_int
+from syndicate.web.paging import without_page_numbers
 
 PICKER_SIZE = 12
 
@@ -220,29 +221,15 @@ def render_edit(
     return html, status
 
 
-def _list_cursor() -> Cursor | None:
-    """``?before=``/``?after=`` of the article list; garbage shows the first page."""
-    for name, after in (("before", False), ("after", True)):
-        value = parse_int(request.args.get(name), 1)
-        if value is not None:
-            return Cursor(value, after=after)
-    return None
-
-
 @bp.route("/articles")
 @requires(ARTICLE_VIEW)
-def article_list() -> str | Response:
+@without_page_numbers
+def article_list() -> str:
     """Articles, newest change first, filtered by status; ``q`` searches the full-text index
     (every status: the console sees drafts too) and lists the best matches first."""
     session = db_session()
     status = request.args.get("status", "")
     query = " ".join(request.args.get("q", "").split())[: search.MAX_QUERY_CHARS]
-    if "page" in request.args:
-        # Numbered pages are gone; an old link starts again at the first page.
-        args: dict[str, Any] = {
-            k: v for k, v in request.args.items() if k not in ("page", "before", "after")
-        }
-        return redirect(url_for("staff.article_list", **args))
     ids = select(Article.id)
     if status in STATUS_FILTERS:
         ids = ids.where(status_condition(status, utcnow()))
@@ -261,10 +248,13 @@ def article_list() -> str | Response:
         else:
             ids, key, anchor = found.apply(ids), found.rank, found.apply(select(found.rank))
     else:
-        total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        # Counted no further than the lists' cap: a count of every article is a scan.
+        total = keyset.capped_total(session, ids, keyset.COUNT_CAP)
     per_page = int(current_app.config["SITE_PAGE_SIZE"])
     try:
-        shown, newer, older = page_ids(session, ids, key, _list_cursor(), per_page, anchor)
+        shown, newer, older = page_ids(
+            session, ids, key, cursor_from(request.args), per_page, anchor
+        )
     except CursorNotFound:
         shown, newer, older = page_ids(session, ids, key, None, per_page, anchor)
     loaded = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(shown)))}
@@ -275,7 +265,7 @@ def article_list() -> str | Response:
         status=status,
         query=query,
         statuses=STATUS_FILTERS,
-        count_cap=search.COUNT_CAP,
+        count_cap=search.COUNT_CAP if query else keyset.COUNT_CAP,
     )
 
 
