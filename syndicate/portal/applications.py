@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from licenses.models import LicenseRequest, ScopeKind
 from licenses.requests import (
@@ -17,13 +16,10 @@ from licenses.requests import (
 )
 from licenses.terms import terms_on_offer
 from syndicate.accounts.views import invitation_link
-from syndicate.content.models import Article, Section
-from syndicate.content.services import publicly_visible
-from syndicate.orm import utcnow
 from syndicate.portal.blueprint import bp, current_partner, current_publisher, own_or_404
 from syndicate.portal.forms import ConfirmForm, LicenceRequestForm
 from syndicate.web.db import db_session
-from syndicate.web.request_form import article_slug
+from syndicate.web.request_form import requested_story, section_choices
 from syndicate.web.site import eligibility_policy, site_info
 
 
@@ -44,27 +40,14 @@ def request_list() -> str:
 
 def _request_form() -> LicenceRequestForm:
     form = LicenceRequestForm()
-    form.sections.choices = [
-        SelectChoice(slug, name)
-        for slug, name in db_session().execute(
-            select(Section.slug, Section.name).order_by(Section.position, Section.name)
-        )
-    ]
+    form.sections.choices = section_choices(db_session())
     return form
-
-
-def _story(slug: str) -> Article | None:
-    if not slug:
-        return None
-    return db_session().scalar(
-        select(Article).where(Article.slug == slug, publicly_visible(utcnow()))
-    )
 
 
 def _form_page(form: LicenceRequestForm, status: int) -> tuple[str, int]:
     story = None
     if form.scope_kind.data == ScopeKind.ARTICLE.value:
-        story = _story(article_slug(form.article.data or ""))
+        story = requested_story(db_session(), form.article.data or "")
     terms = terms_on_offer(db_session())
     return render_template("portal/request_form.html", form=form, story=story, terms=terms), status
 

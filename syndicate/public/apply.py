@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from licenses.models import LicenseRequest
 from licenses.requests import RequestInvalid, offer_problem, submit_request
@@ -18,14 +16,12 @@ from licenses.terms import terms_on_offer
 from syndicate.accounts.current import signed_in_user
 from syndicate.accounts.models import Role
 from syndicate.accounts.views import invitation_link
-from syndicate.content.models import Article, Section
-from syndicate.content.services import publicly_visible
 from syndicate.extensions import limiter
 from syndicate.orm import utcnow
 from syndicate.public.apply_form import ApplicationForm
 from syndicate.public.views import bp
 from syndicate.web.db import db_session
-from syndicate.web.request_form import article_slug
+from syndicate.web.request_form import requested_story, section_choices
 from syndicate.web.site import eligibility_policy, site_info
 
 CONFIRMATION_SALT = "syndicate.apply.confirmation"
@@ -53,27 +49,14 @@ def _request_for(token: str) -> LicenseRequest | None:
 
 def _form() -> ApplicationForm:
     form = ApplicationForm()
-    form.sections.choices = [
-        SelectChoice(slug, name)
-        for slug, name in db_session().execute(
-            select(Section.slug, Section.name).order_by(Section.position, Section.name)
-        )
-    ]
+    form.sections.choices = section_choices(db_session())
     return form
-
-
-def _story(slug: str) -> Article | None:
-    if not slug:
-        return None
-    return db_session().scalar(
-        select(Article).where(Article.slug == slug, publicly_visible(utcnow()))
-    )
 
 
 def _page(form: ApplicationForm, status: int) -> Response:
     story = None
     if form.scope_kind.data == "article":
-        story = _story(article_slug(form.article.data or ""))
+        story = requested_story(db_session(), form.article.data or "")
     html = render_template(
         "public/apply.html",
         form=form,
@@ -92,7 +75,7 @@ def apply() -> Response:
     """The application form; ``?article=<slug>`` asks for that one story."""
     form = _form()
     slug = request.args.get("article", "").strip()[:300]
-    story = _story(slug)
+    story = requested_story(db_session(), slug)
     # A story not offered for republication is never suggested; asking for it is refused.
     if story is not None and offer_problem(story, utcnow()) is None:
         form.scope_kind.data = "article"

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
+
 from licenses.requests import MAX_AUDIENCE
+from syndicate.content.models import Article, Section
+from syndicate.content.services import publicly_visible
+from syndicate.orm import utcnow
 
 
 def typed_audience(raw: str) -> int | str:
@@ -28,6 +35,22 @@ def article_slug(value: str) -> str:
     if "/articles/" in value:
         value = value.split("/articles/", 1)[1]
     return value.split("?", 1)[0].split("#", 1)[0].strip("/")
+
+
+def section_choices(session: Session) -> list[SelectChoice]:
+    """The sections a request may ask for, in the site's order."""
+    rows = session.execute(
+        select(Section.slug, Section.name).order_by(Section.position, Section.name)
+    )
+    return [SelectChoice(slug, name) for slug, name in rows]
+
+
+def requested_story(session: Session, value: str) -> Article | None:
+    """The public story a one-story request names (by slug or address), if there is one."""
+    slug = article_slug(value)
+    if not slug:
+        return None
+    return session.scalar(select(Article).where(Article.slug == slug, publicly_visible(utcnow())))
 
 
 def request_data(form: Any) -> dict[str, Any]:
