@@ -387,15 +387,34 @@ def test_personal_requests_and_cookies_never_meet_the_cache(topology: Topology) 
 
 
 def test_text_is_compressed(topology: Topology) -> None:
-    plain = topology.through_nginx(f"/articles/{topology.slug}")
-    packed = topology.through_nginx(
-        f"/articles/{topology.slug}", headers={"Accept-Encoding": "gzip"}
-    )
+    path = f"/articles/{topology.slug}"
+    asks = {"Accept-Encoding": "gzip"}
+    plain = topology.through_nginx(path)
+    packed = topology.through_nginx(path, headers=asks)
     assert packed.status == 200
     assert packed.headers["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in (packed.headers["Vary"] or "")
+    assert packed.headers["ETag"] != plain.headers["ETag"]
     assert gzip.decompress(packed.body) == plain.body
     assert len(packed.body) < len(plain.body) / 2
+    # The microcache keeps both encodings apart: each client gets only what it asked for.
+    statuses = set()
+    for _ in range(2):
+        again = topology.through_nginx(path)
+        assert again.headers["Content-Encoding"] is None
+        assert again.body == plain.body
+        again_packed = topology.through_nginx(path, headers=asks)
+        assert again_packed.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(again_packed.body) == plain.body
+        statuses |= {again.headers["X-Cache-Status"], again_packed.headers["X-Cache-Status"]}
+    assert "HIT" in statuses
+    # A page that carries a CSRF token is compressed by nobody (BREACH); a stylesheet is.
+    login = topology.through_nginx("/login", headers=asks)
+    assert b'name="csrf_token"' in login.body
+    assert login.headers["Content-Encoding"] is None
+    style = topology.through_nginx("/static/css/site.css", headers=asks)
+    assert style.status == 200
+    assert style.headers["Content-Encoding"] == "gzip"
 
 
 def test_a_change_through_one_instance_shows_through_the_other_at_once(

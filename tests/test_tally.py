@@ -95,7 +95,7 @@ def test_counts_restored_after_a_failed_write_are_kept() -> None:
 
 def _entry(text: str, valid_until: datetime | None = None) -> CachedFeed:
     rep = representation(text.encode() * 50, datetime(2026, 1, 1, tzinfo=UTC))
-    return CachedFeed(valid_until, rep, "application/rss+xml; charset=utf-8")
+    return CachedFeed(valid_until, rep)
 
 
 def test_store_reads_stay_exact_while_other_threads_write() -> None:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from flask import Response, request, url_for
+from flask import Response, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from feeds.items import FeedCategory, FeedItem, FeedMeta
 from feeds.text import tag_uri
 from syndicate.content.models import Article
 from syndicate.content.services import shown_modified
+from syndicate.web.headers import make_public_cacheable
 
 FEED_SIZE = 50
 # An empty feed still needs a fixed date, or its bytes would change on every request.
@@ -74,10 +75,9 @@ def feed_meta(config: Any, items: Sequence[FeedItem], *, endpoint: str) -> FeedM
     )
 
 
-def feed_response(body: bytes, media_type: str, updated: datetime, max_age: int) -> BaseResponse:
-    """Serve feed bytes with a public cache lifetime, ETag, Last-Modified and 304s."""
+def feed_response(body: bytes, media_type: str, updated: datetime) -> BaseResponse:
+    """Serve feed bytes like a public page (:func:`make_public_cacheable`), Last-Modified
+    its newest item's date."""
     response = Response(body, content_type=media_type)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.last_modified = updated
-    response.add_etag()
-    return response.make_conditional(request)
+    return make_public_cacheable(response)

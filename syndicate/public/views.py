@@ -320,9 +320,7 @@ def _feed(endpoint: str, render: Any, media_type: str) -> BaseResponse:
     articles = queries.latest_public(db_session(), now, FEED_SIZE)
     items = [article_item(a, config["SITE_BASE_URL"], now) for a in articles]
     meta = feed_meta(config, items, endpoint=endpoint)
-    return feed_response(
-        render(meta, items), media_type, meta.updated, int(config["SITE_CACHE_MAX_AGE"])
-    )
+    return feed_response(render(meta, items), media_type, meta.updated)
 
 
 @bp.route("/feeds/public.rss")

@@ -2,13 +2,12 @@
 the fast path's grants.
 
 An entry is kept under a key whose first element names its kind, with the label it was made
-under (the content version and the moment it rose: :mod:`.watch`) and the moment it stops
-being exact. :meth:`Store.get` returns it only for an equal label before that moment, and
-drops it otherwise. One least-recently-used map (``cachetools.LRUCache``) bounded by the
-bytes charged for each entry (a bound on what it holds, which the tests check by walking
-the objects, and an allowance for the record): no other cache or memo holds a value once it
-is evicted. Every read and write holds the store's one
-lock, so nothing depends on the interpreter lock.
+under (:mod:`.watch`) and the moment it stops being exact; :meth:`Store.get` returns it only
+for an equal label before that moment, and drops it otherwise. One least-recently-used map
+(``cachetools.LRUCache``) bounded by the bytes charged per entry (a bound on what the entry
+holds, memos included, which the tests check by walking the objects); no other cache or memo
+holds a value once it is evicted. Every read and write holds the store's one lock, so nothing
+depends on the interpreter lock.
 """
 
 from __future__ import annotations
@@ -131,10 +130,6 @@ def store_for(app: Flask) -> Store:
     together (``FEEDS_CACHE_MAX_BYTES`` + ``SITE_PAGE_CACHE_MAX_BYTES``)."""
     store: Store | None = app.extensions.get("syndicate.cache_store")
     if store is None:
-        config = app.config
-        store = Store(
-            int(config["FEEDS_CACHE_MAX_BYTES"])
-            + int(config.get("SITE_PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024))
-        )
-        app.extensions["syndicate.cache_store"] = store
+        budget = app.config["FEEDS_CACHE_MAX_BYTES"] + app.config["SITE_PAGE_CACHE_MAX_BYTES"]
+        store = app.extensions["syndicate.cache_store"] = Store(int(budget))
     return store

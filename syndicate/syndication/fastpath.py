@@ -16,25 +16,19 @@ from typing import Any
 
 from flask import Flask
 
+from feeds.http import answer
 from licenses.keys import looks_like_feed_key
 from syndicate.orm import utcnow
 from syndicate.syndication.cache import store_for
 from syndicate.syndication.credentials import presented_digest, presented_key
 from syndicate.syndication.tagfilter import names_tag
-from syndicate.syndication.views import VARY, feed_answer
 from syndicate.syndication.watch import watch_for
 from syndicate.web.headers import CONTENT_SECURITY_POLICY
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 StartResponse = Callable[..., Any]
 
-FEED_PATHS = {
-    "/feeds/partner.rss": "rss",
-    "/feeds/partner.atom": "atom",
-    "/feeds/partner.json": "json",
-}
-# Flask adds "Cookie" to the view's Vary: every request looks at the session (sign-in checks).
-VARY_SENT = VARY + ", Cookie"
+FEED_PATHS = {f"/feeds/partner.{fmt}": fmt for fmt in ("rss", "atom", "json")}
 STATUS = {200: "200 OK", 304: "304 NOT MODIFIED"}
 # The headers syndicate.web.headers adds to every response, and in production.
 SECURITY = [
@@ -72,8 +66,7 @@ class FeedFastPath:
             return self.wsgi_app(environ, start_response)
         # A cookie may carry a session the view would refresh: leave those to Flask.
         secret = None if environ.get("HTTP_COOKIE") else presented_key(environ)
-        settings = self.app.extensions.get("syndication.settings")
-        if not secret or not looks_like_feed_key(secret) or settings is None:
+        if not secret or not looks_like_feed_key(secret):
             return self.wsgi_app(environ, start_response)
         try:
             label = self.watch.stamp()[:2]
@@ -86,14 +79,10 @@ class FeedFastPath:
         if found is None:
             return self.wsgi_app(environ, start_response)
         (publisher_id, _scope), entry = found
-        status, headers, body = feed_answer(entry, fmt, settings, environ, vary=VARY_SENT)
-        if status == 200:
-            headers.append(("Content-Length", str(len(body))))
-        start_response(STATUS[status], headers + (PRODUCTION if self.production else SECURITY))
+        status, headers, body = answer(entry.representation, environ)
+        start_response(STATUS[status], [*headers, *(PRODUCTION if self.production else SECURITY)])
         self.fetches.hit(publisher_id, now.date())
-        if environ.get("REQUEST_METHOD") == "HEAD":
-            return []
-        return [body] if body else []
+        return [body] if body and environ.get("REQUEST_METHOD") != "HEAD" else []
 
 
 def install(app: Flask) -> FeedFastPath:

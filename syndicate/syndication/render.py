@@ -8,7 +8,7 @@ requests. (Item preparation shares the article page's block splitter, in the pub
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,27 +58,23 @@ FORMATS: dict[str, tuple[str, Renderer]] = {
 }
 
 
-# Answers an entry keeps (by Accept-Encoding value, freshness and Vary), and what they may
-# hold beside the bodies they share with the entry.
-MAX_ANSWERS = 8
-ANSWERS_BYTES = MAX_ANSWERS * 2048
+# What a partner feed varies on; Cookie as well, which Flask adds to the view's answers anyway
+# (every request looks at the session), so the fast path answers alike.
+VARY = "Accept-Encoding, Authorization, Cookie"
+PARTNER_CACHE_CONTROL = "private, no-cache"
 
 
 @dataclass(frozen=True, slots=True)
 class CachedFeed:
-    """One rendered feed, the moment it stops being exact, its media type, and the answers
-    built from it so far (:func:`.views.feed_answer`)."""
+    """One rendered feed, with its headers, and the moment it stops being exact."""
 
     valid_until: datetime | None
     representation: Representation
-    content_type: str
-    answers: dict[Any, Any] = field(default_factory=dict, compare=False)
 
     @property
     def size(self) -> int:
-        """Bytes held: both encodings and the answers' allowance."""
-        rep = self.representation
-        return len(rep.body) + len(rep.gzip_body) + ANSWERS_BYTES
+        """Bytes to charge for it (see :attr:`Representation.size`)."""
+        return self.representation.size
 
 
 @dataclass(frozen=True)
@@ -199,8 +195,18 @@ def render_partner_feed(
     if not settled:
         # Within the second of the last change, send no date, and render again after it.
         moments.append(second_ends)
+    headers = [
+        ("Content-Type", media_type),
+        ("Cache-Control", PARTNER_CACHE_CONTROL),
+        ("Vary", VARY),
+        ("Referrer-Policy", "no-referrer"),
+    ]
+    if settings.hub_url:
+        link = f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
+        headers.append(("Link", link))
     return CachedFeed(
         valid_until=min(moments, default=None),
-        representation=representation(body, last_modified, send_last_modified=settled),
-        content_type=media_type,
+        representation=representation(
+            body, last_modified, send_last_modified=settled, headers=tuple(headers)
+        ),
     )

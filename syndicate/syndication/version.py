@@ -11,9 +11,8 @@ backup raises both counters again (:func:`raise_all`). Reading is :mod:`.watch`'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,9 +23,7 @@ from syndicate.comments.models import Comment, CommentStatus
 from syndicate.content import models as content
 from syndicate.orm import utcnow
 from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedState
-from syndicate.syndication.watch import STAMP_QUERY, install_settling, mark_raised, stamp_of
-
-NEVER = datetime(2000, 1, 1, tzinfo=UTC)
+from syndicate.syndication.watch import RAISED, SETTLING, STAMP_QUERY, stamp_of
 
 # Execution option marking an UPDATE that changes nothing a feed or page shows.
 BOOKKEEPING = "syndicate_bookkeeping"
@@ -43,19 +40,16 @@ WATCHED: tuple[type[Any], ...] = (
 IGNORED_ATTRIBUTES: dict[type[Any], frozenset[str]] = {FeedKey: frozenset({"last_used_at"})}
 
 
-@dataclass(frozen=True)
-class ContentVersion:
-    """The feed content version and when it last rose."""
+class ContentVersion(NamedTuple):
+    """The feed content version and when it last rose: a feed's label."""
 
     number: int
     changed_at: datetime
 
 
 def current_version(session: Session) -> ContentVersion:
-    """The version as ``session`` sees it now (0 before the first change), read with the
-    watch's own query."""
-    number, changed_at, _discussion = stamp_of(session.execute(STAMP_QUERY).all())
-    return ContentVersion(number, changed_at or NEVER)
+    """The version as ``session`` sees it now, read with the watch's own query."""
+    return ContentVersion(*stamp_of(session.execute(STAMP_QUERY).all())[:2])
 
 
 def bump(connection: Connection, row: int = FEED_STATE_ROW) -> None:
@@ -130,8 +124,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     rows = rows_to_raise(session)
     for row in sorted(rows):
         bump(session.connection(), row)
-    if rows:
-        mark_raised(session)
+        session.info[RAISED] = True
 
 
 def _bulk_statement(state: ORMExecuteState) -> None:
@@ -143,13 +136,15 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     mapper = state.bind_mapper
     if mapper is not None and issubclass(mapper.class_, WATCHED):
         bump(state.session.connection(), row_for(mapper.class_))
-        mark_raised(state.session)
+        state.session.info[RAISED] = True
 
 
 def install() -> None:
     """Watch every session, and make version-raising commits settle (idempotent)."""
-    install_settling()
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
-    if not event.contains(Session, "do_orm_execute", _bulk_statement):
-        event.listen(Session, "do_orm_execute", _bulk_statement)
+    for name, listener in (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _bulk_statement),
+        *SETTLING,
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

@@ -16,7 +16,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from feeds.http import accepts_gzip, not_modified
+from feeds.http import answer
 from licenses.coverage import publisher_coverage
 from licenses.keys import (
     LAST_USED_RESOLUTION,
@@ -39,7 +39,7 @@ from syndicate.syndication.pixel import (
     referrer_host,
 )
 from syndicate.syndication.render import (
-    MAX_ANSWERS,
+    VARY,
     CachedFeed,
     FeedSettings,
     render_partner_feed,
@@ -47,15 +47,13 @@ from syndicate.syndication.render import (
 )
 from syndicate.syndication.shared import SharedItems
 from syndicate.syndication.tagfilter import BAD_TAG, TAG_PARAM, BadTag, requested_tag
-from syndicate.syndication.version import NEVER, ContentVersion
+from syndicate.syndication.version import ContentVersion
 from syndicate.syndication.watch import watch_for
 from syndicate.web.db import db_session, write_apart
 
 bp = Blueprint("syndication", __name__)
 
 CHALLENGE = 'Basic realm="Syndicate partner feeds", Bearer realm="Syndicate partner feeds"'
-VARY = "Accept-Encoding, Authorization"
-PARTNER_CACHE_CONTROL = "private, no-cache"
 FORMAT_ENDPOINTS = {"rss": "partner_rss", "atom": "partner_atom", "json": "partner_json"}
 
 
@@ -141,49 +139,6 @@ def _refusal(status: int, message: str) -> Response:
     return response
 
 
-def feed_answer(
-    entry: CachedFeed, fmt: str, settings: FeedSettings, environ: dict[str, Any], vary: str = VARY
-) -> tuple[int, list[tuple[str, str]], bytes]:
-    """Status, headers and body of a rendered feed for this request (the view and the fast
-    path both answer with it; Flask adds its own headers to the view's)."""
-    rep = entry.representation
-    fresh = not_modified(
-        rep, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")
-    )
-    # The same entry, encoding and freshness give the same answer: the entry keeps a few.
-    memo = (environ.get("HTTP_ACCEPT_ENCODING", ""), fresh, vary)
-    known = entry.answers.get(memo)
-    if known is None:
-        known = _feed_answer(entry, fmt, settings, accepts_gzip(memo[0]), fresh, vary)
-        if len(entry.answers) < MAX_ANSWERS and len(memo[0]) <= 256:
-            entry.answers[memo] = known  # one dict store: atomic, and locked without a GIL
-    return known[0], list(known[1]), known[2]
-
-
-def _feed_answer(
-    entry: CachedFeed, fmt: str, settings: FeedSettings, gzip: bool, fresh: bool, vary: str
-) -> tuple[int, tuple[tuple[str, str], ...], bytes]:
-    rep = entry.representation
-    headers = [] if fresh else [("Content-Type", entry.content_type)]
-    headers += [
-        ("ETag", rep.gzip_etag if gzip else rep.etag),
-        ("Cache-Control", PARTNER_CACHE_CONTROL),
-        ("Vary", vary),
-        ("Referrer-Policy", "no-referrer"),
-    ]
-    # Last-Modified is an entity header: a 304 carries none.
-    if rep.last_modified_http and not fresh:
-        headers.append(("Last-Modified", rep.last_modified_http))
-    if settings.hub_url:
-        link = f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
-        headers.append(("Link", link))
-    if fresh:
-        return 304, tuple(headers), b""
-    if gzip:
-        headers.append(("Content-Encoding", "gzip"))
-    return 200, tuple(headers), rep.gzip_body if gzip else rep.body
-
-
 def serve_partner_feed(fmt: str) -> Response:
     """Authenticate, scope, and answer from the cache or a fresh render."""
     session = db_session()
@@ -226,7 +181,7 @@ def serve_partner_feed(fmt: str) -> Response:
             coverage=coverage,
             fmt=fmt,
             now=now,
-            version=ContentVersion(label[0], label[1] or NEVER),
+            version=ContentVersion(*label),
             settings=settings,
             signer=pixel_signer(),
             shared=shared_items(),
@@ -242,7 +197,7 @@ def serve_partner_feed(fmt: str) -> Response:
         digest = credentials.presented_digest(request.environ, secret)
         store.put(("grant", digest), label, (key.publisher_id, scope), 200, until)
     fetch_counter().hit(key.publisher_id, now.date())
-    status, headers, body = feed_answer(entry, fmt, settings, request.environ)
+    status, headers, body = answer(entry.representation, request.environ)
     return Response(body, status=status, headers=headers)
 
 

@@ -3,8 +3,8 @@
 The store (:mod:`.cache`) serves an entry only under the stamp it was labelled with: the
 content version, the moment it rose and the discussion version (feeds use the first two).
 Each worker process keeps one thread that reads the two counter rows every
-``CACHE_VERSION_POLL_MS`` on a connection of its own and remembers the stamp with the moment
-the read was *sent*. A stamp is trusted only while younger than ``CACHE_VERSION_TRUST_MS``;
+``CACHE_VERSION_POLL_MS`` through connections of its own and remembers the stamp with the
+moment the read was *sent*. A stamp is trusted only while younger than ``CACHE_VERSION_TRUST_MS``;
 older, the request reads the rows itself. Every commit that raises a version waits that same
 span before it returns (:func:`settle`), so once a change is acknowledged every stamp any
 worker still trusts was read after it. A stalled poller only makes the stamp old. With
@@ -13,13 +13,13 @@ sessions bound to one connection (the test suite) every call reads through it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, event, select
@@ -31,16 +31,19 @@ from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedSta
 log = logging.getLogger(__name__)
 
 # (content version, when it rose, discussion version): feeds use the first two, pages all.
-Stamp = tuple[int, Any, int]
+Stamp = tuple[int, datetime, int]
+# When a version never raised rose.
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 STAMP_QUERY = select(FeedState.id, FeedState.version, FeedState.changed_at).where(
     FeedState.id.in_([FEED_STATE_ROW, DISCUSSION_ROW])
 )
 
 
 def stamp_of(rows: Iterable[Sequence[Any]], moment: Callable[[Any], Any] | None = None) -> Stamp:
-    """The stamp from the rows of :data:`STAMP_QUERY` (a row not yet written counts as 0);
-    ``moment`` turns a driver's raw ``changed_at`` into the aware datetime the column holds."""
-    content: tuple[int, Any] = (0, None)
+    """The stamp from the rows of :data:`STAMP_QUERY` (a row not yet written counts as 0,
+    risen at :data:`NEVER`); ``moment`` turns a driver's raw ``changed_at`` into the aware
+    datetime the column holds."""
+    content: tuple[int, datetime] = (0, NEVER)
     discussion = 0
     for row_id, version, changed_at in rows:
         if row_id == FEED_STATE_ROW:
@@ -91,6 +94,10 @@ class VersionWatch:
         )
         column_type = FeedState.__table__.c.changed_at.type
         self._moment = column_type.dialect_impl(dialect).result_processor(dialect, None)
+        # Autocommit: one round trip per read, no BEGIN/ROLLBACK, no pre-ping. Connections
+        # are made only when read through; a watch forgotten with its application closes them.
+        self._engine = make_engine(database.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        weakref.finalize(self, self._engine.dispose)
         self._lock = threading.Lock()
         # (moment the read was sent, stamp): replaced whole under the lock; a reader loads
         # the reference once (one atomic load), so it needs no lock.
@@ -100,7 +107,6 @@ class VersionWatch:
         self._wake = threading.Event()
         # A hint that requests ask (a lost write only lets the poller rest a cycle early).
         self._used = False
-        self._engine: Engine | None = None
         _WATCHES.add(self)
         event.listen(database.engine, "engine_disposed", self._on_dispose)
 
@@ -111,61 +117,40 @@ class VersionWatch:
         if known is not None and self.clock() - known[0] < self.trust_seconds:
             self._used = True
             return known[1]
-        if self.trust_seconds and self._own_engine():
+        if self.trust_seconds and self._bound() is None:
             if self._thread is None:
                 self._start()
             else:
                 self._wake.set()
         return self.read()
 
-    def read(self) -> Stamp:
+    def read(self, counter: str = "direct_reads") -> Stamp:
         """Read both counter rows now (one query); the answer also refreshes the stamp."""
-        bind = self.database.sessionmaker.kw.get("bind")
-        if bind is not None and bind is not self.database.engine:
-            return stamp_of(bind.execute(STAMP_QUERY).all())
+        bound = self._bound()
+        if bound is not None:
+            return stamp_of(bound.execute(STAMP_QUERY).all())
         sent = self.clock()
-        raw = self._pool().raw_connection()
+        raw = self._engine.raw_connection()
         try:
-            stamp = self._fetch(raw)
+            cursor = raw.cursor()
+            cursor.execute(self._sql)
+            stamp = stamp_of(cursor.fetchall(), self._moment)
+            cursor.close()
         except BaseException:
             raw.invalidate()
             raise
         finally:
             raw.close()
-        self._observe(sent, stamp, "direct_reads")
-        return stamp
-
-    def _fetch(self, connection: Any) -> Stamp:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(self._sql)
-            return stamp_of(cursor.fetchall(), self._moment)
-        finally:
-            cursor.close()
-
-    def _observe(self, sent: float, stamp: Stamp, counter: str) -> None:
         with self._lock:
             setattr(self, counter, getattr(self, counter) + 1)
-            known = self._known
-            if known is None or sent > known[0]:
+            if self._known is None or sent > self._known[0]:
                 self._known = (sent, stamp)
+        return stamp
 
-    def _own_engine(self) -> bool:
-        return self.database.sessionmaker.kw.get("bind") is self.database.engine
-
-    def _pool(self) -> Engine:
-        engine = self._engine
-        if engine is None:
-            with self._lock:
-                if self._engine is None:
-                    # Autocommit: one round trip per read, no BEGIN/ROLLBACK, no pre-ping.
-                    self._engine = make_engine(
-                        self.database.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False
-                    )
-                    # A watch forgotten with its application closes its connections too.
-                    weakref.finalize(self, self._engine.dispose)
-                engine = self._engine
-        return engine
+    def _bound(self) -> Any:
+        # The connection sessions are bound to instead of the engine (the test suite).
+        bind = self.database.sessionmaker.kw.get("bind")
+        return None if bind is self.database.engine else bind
 
     def _start(self) -> None:
         with self._lock:
@@ -181,16 +166,6 @@ class VersionWatch:
             )
             self._thread.start()
 
-    def _poll_once(self, connection: Any) -> Any:
-        """One poll on the poller's own connection (opened when ``None``); returns it."""
-        sent = self.clock()
-        if connection is None:
-            pooled = self._pool().raw_connection()
-            pooled.detach()  # the poller's for good: it never goes back to the pool
-            connection = pooled.dbapi_connection
-        self._observe(sent, self._fetch(connection), "polls")
-        return connection
-
     def stop(self) -> None:
         """Stop the poller and forget the stamp (it restarts on the next :meth:`stamp`)."""
         with self._lock:
@@ -203,64 +178,46 @@ class VersionWatch:
 
     def _on_dispose(self, _engine: Engine) -> None:
         self.stop()
-        with self._lock:
-            engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose()
+        self._engine.dispose()
 
     def _after_fork(self) -> None:
         # Threads do not survive a fork, and the parent's connections are not ours to use.
         self._lock = threading.Lock()
         self._thread = None
         self._known = None
-        engine, self._engine = self._engine, None
-        if engine is not None:
-            engine.dispose(close=False)
+        self._engine.dispose(close=False)
 
 
 def _poll(ref: weakref.ref[VersionWatch], stop: threading.Event, wake: threading.Event) -> None:
     """The poller. It holds its watch only weakly, so a forgotten application stops it, and
     rests while no request asks for the stamp (the first one to find it old wakes it)."""
-    connection: Any = None
     retry = RETRY_FIRST
-    delay = 0.0
-    unused = 0.0
-    try:
-        while not stop.wait(delay):
-            watch = ref()
-            if watch is None:
-                return
-            if watch._used:
-                watch._used, unused = False, 0.0
-            elif unused >= IDLE_SECONDS:
-                del watch
-                wake.clear()
-                while not wake.wait(IDLE_SECONDS) and not stop.is_set():
-                    if ref() is None:
-                        return
-                unused, delay = 0.0, 0.0
-                continue
-            started = watch.clock()
-            try:
-                connection = watch._poll_once(connection)
-            except Exception:
-                log.warning("content version poll failed; retrying in %.2fs", retry, exc_info=True)
-                _close_quietly(connection)
-                connection = None
-                delay, retry = retry, min(retry * 2, RETRY_CAP)
-                continue
-            retry = RETRY_FIRST
-            delay = max(0.0, started + watch.poll_seconds - watch.clock())
-            unused += watch.poll_seconds
+    delay = unused = 0.0
+    while not stop.wait(delay):
+        watch = ref()
+        if watch is None:
+            return
+        if watch._used:
+            watch._used, unused = False, 0.0
+        elif unused >= IDLE_SECONDS:
             del watch
-    finally:
-        _close_quietly(connection)
-
-
-def _close_quietly(connection: Any) -> None:
-    with contextlib.suppress(Exception):  # already gone
-        if connection is not None:
-            connection.close()
+            wake.clear()
+            while not wake.wait(IDLE_SECONDS) and not stop.is_set():
+                if ref() is None:
+                    return
+            unused, delay = 0.0, 0.0
+            continue
+        started = watch.clock()
+        try:
+            watch.read("polls")
+        except Exception:
+            log.warning("content version poll failed; retrying in %.2fs", retry, exc_info=True)
+            delay, retry = retry, min(retry * 2, RETRY_CAP)
+            continue
+        retry = RETRY_FIRST
+        delay = max(0.0, started + watch.poll_seconds - watch.clock())
+        unused += watch.poll_seconds
+        del watch
 
 
 _WATCHES: weakref.WeakSet[VersionWatch] = weakref.WeakSet()
@@ -287,11 +244,6 @@ def watch_for(app: Any) -> VersionWatch:
     return watch
 
 
-def mark_raised(session: Session) -> None:
-    """Note that ``session``'s transaction raised the version (called by :mod:`.version`)."""
-    session.info[RAISED] = True
-
-
 def settle_after_commit(session: Session) -> None:
     """After a commit that raised the version, owe a wait of the trust span (sessions joined
     to an outer connection commit nothing for real and owe none); :func:`settle` waits."""
@@ -310,9 +262,5 @@ def settle(session: Session, transaction: SessionTransaction) -> None:
             time.sleep(seconds)
 
 
-def install_settling() -> None:
-    """Make every version-raising commit wait out the trust span (idempotent)."""
-    if not event.contains(Session, "after_commit", settle_after_commit):
-        event.listen(Session, "after_commit", settle_after_commit)
-    if not event.contains(Session, "after_transaction_end", settle):
-        event.listen(Session, "after_transaction_end", settle)
+# The session events that make a version-raising commit wait out the trust span.
+SETTLING = (("after_commit", settle_after_commit), ("after_transaction_end", settle))

@@ -6,16 +6,26 @@ from flask import Flask, Response, current_app, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from feeds.http import PER_ANSWER, answer, representation
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
 
-def make_public_cacheable(response: Response) -> BaseResponse:
-    """Let shared caches keep an anonymous page: ``Cache-Control: public``, ETag, 304.
+# Where a public page leaves its representation for the page cache (a WSGI environ key).
+REPRESENTATION = "syndicate.representation"
 
-    Signed-in users get a private, unstored copy instead, so nobody's view leaks into a cache.
+
+def make_public_cacheable(response: Response) -> BaseResponse:
+    """Let shared caches keep an anonymous page: ``Cache-Control: public``, answered like a
+    partner feed (:func:`feeds.http.answer`: gzip to clients that accept it, an ETag per
+    encoding, 304s), its representation left in the environ for the page cache.
+
+    Signed-in users get a private, unstored and uncompressed copy instead: nobody's view
+    leaks into a cache, and the CSRF token in their pages is never compressed beside text a
+    request chooses (BREACH).
     """
     if request.method not in {"GET", "HEAD"} or response.status_code != 200:
         return response
@@ -24,8 +34,15 @@ def make_public_cacheable(response: Response) -> BaseResponse:
         return response
     max_age = int(current_app.config["SITE_CACHE_MAX_AGE"])
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.add_etag()
-    return response.make_conditional(request)
+    response.vary.add("Accept-Encoding")
+    kept = tuple((n, v) for n, v in response.headers if n.lower() not in PER_ANSWER)
+    rep = representation(response.get_data(), response.last_modified, headers=kept)
+    if "HTTP_IF_MATCH" in request.environ:  # Werkzeug's rule (412), on the identity bytes
+        response.set_etag(rep.etag[1:-1])
+        return response.make_conditional(request)
+    request.environ[REPRESENTATION] = rep
+    status, headers, body = answer(rep, request.environ)
+    return Response(body, status=status, headers=headers)
 
 
 def secret_page(html: str, status: int = 200) -> Response:

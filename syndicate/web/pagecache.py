@@ -1,50 +1,53 @@
 """Anonymous public pages answered from memory, below Flask, exactly as Flask answered them.
 
 A WSGI middleware. For ``GET``/``HEAD`` of the public pages (home, articles, sections,
-authors, search, ``/republish``, the public feeds, the sitemap) from a client with neither
-the session nor the remember-me cookie nor an ``Authorization`` header, it keeps the bytes
-and headers of Flask's ``200`` (``Cache-Control: public``, no ``Set-Cookie``, a ``Vary`` of at
-most ``Cookie``, a declared length under an eighth of ``SITE_PAGE_CACHE_MAX_BYTES``) in the
-store (:mod:`syndicate.syndication.cache`) and answers the next identical request itself:
-``200``, ``304`` to a matching validator, or a bodiless ``HEAD``.
+authors, tags, search, ``/republish``, the public feeds, the sitemaps) from a client with
+neither the session nor the remember-me cookie nor an ``Authorization`` header, it keeps the
+representation the page left in the environ (:func:`syndicate.web.headers.make_public_cacheable`:
+both encodings) with the headers of Flask's ``200`` (``Cache-Control: public``, no
+``Set-Cookie``, a ``Vary`` of at most ``Cookie`` and ``Accept-Encoding``, under an eighth of
+``SITE_PAGE_CACHE_MAX_BYTES`` in all) in the store (:mod:`syndicate.syndication.cache`), and
+answers the next request for it as Flask did (:func:`feeds.http.answer`).
 
 An entry is labelled with the stamp (content version, the moment it rose, discussion
 version: :mod:`syndicate.syndication.watch`) read *before* Flask rendered it and is served
 only under that stamp. Every change these pages show raises it (articles, images, rights,
 corrections, authors, sections, tags, approved comments). Time alone also changes pages (a
 release, an embargo, comments closing), so an entry holds until the earliest of
-``SITE_PAGE_CACHE_MAX_AGE_SECONDS`` and the next such moment (one query per stamp).
-Configuration changes need a restart. ``SITE_PAGE_CACHE = false`` sends everything to Flask.
+``SITE_PAGE_CACHE_MAX_AGE_SECONDS`` and the next such moment (one query per stamp); the news
+sitemap, whose window moves with the clock, is not kept. Configuration changes need a
+restart. ``SITE_PAGE_CACHE = false`` sends everything to Flask.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.http import http_date, is_resource_modified, remove_entity_headers
 
+from feeds.http import PER_ANSWER, Representation, answer
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.database import Database
 from syndicate.syndication.cache import Store, store_for
 from syndicate.syndication.watch import Stamp, watch_for
+from syndicate.web.headers import REPRESENTATION
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 StartResponse = Callable[..., Any]
 
 PUBLIC_PATHS = {"/", "/search", "/republish", "/feeds/public.rss", "/feeds/public.atom"}
-PUBLIC_PATHS.add("/sitemap.xml")
-PUBLIC_PATTERN = re.compile(r"/(?:articles|sections|authors)/[^/]+")
-# Requests a stored copy cannot answer the way Flask would (ranges, preconditions).
-FLASK_ONLY_HEADERS = ("HTTP_RANGE", "HTTP_IF_RANGE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+PUBLIC_PATHS |= {"/sitemap.xml", "/robots.txt"}
+PUBLIC_PATTERN = re.compile(
+    r"/(?:articles|sections|authors|tags)/[^/]+|/sitemaps/(?!news\.xml$)[^/]+\.xml"
+)
+STATUS = {200: "200 OK", 304: "304 NOT MODIFIED"}
 # One entry may take at most this share of the page budget.
 ENTRY_SHARE = 8
 
@@ -97,19 +100,6 @@ def next_public_moment(session: Any, now: datetime, close_after_days: int) -> da
     return min(moments, default=None)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One stored answer: Flask's headers and body, and a 304's headers; ``Date``, when
-    Flask sent one, is sent afresh with every answer."""
-
-    headers: list[tuple[str, str]]
-    not_modified_headers: list[tuple[str, str]]
-    dated: bool
-    body: bytes
-    etag: str | None
-    last_modified: str | None
-
-
 class PageCache:
     """The middleware; its counts (:attr:`hits`, :attr:`not_modified`, :attr:`misses`,
     :attr:`stores`, :attr:`bypassed`) are kept by the store under the kind ``page``."""
@@ -159,7 +149,7 @@ class PageCache:
             not self.enabled
             or (method != "GET" and method != "HEAD")
             or not is_public_path(path)
-            or any(name in environ for name in FLASK_ONLY_HEADERS)
+            or "HTTP_IF_MATCH" in environ  # Flask's to judge (see make_public_cacheable)
         ):
             return self.wsgi_app(environ, start_response)
         if not self.anonymous(environ):
@@ -172,110 +162,48 @@ class PageCache:
             self.app.logger.exception("Page cache could not read the content version")
             return self.wsgi_app(environ, start_response)
         key = ("page", path, query_key(environ.get("QUERY_STRING", "")))
-        entry = self.store.get(key, stamp, now)
-        if entry is not None:
-            return self._answer(environ, start_response, entry, now)
-        if method != "GET":
-            return self.wsgi_app(environ, start_response)
-        return self._render(environ, start_response, key, stamp, now)
+        rep: Representation | None = self.store.get(key, stamp, now)
+        if rep is None:
 
-    def _answer(
-        self, environ: dict[str, Any], start_response: StartResponse, entry: Entry, now: float
-    ) -> Iterable[bytes]:
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        # The validator sent back as it was given is a match (If-None-Match takes precedence
-        # over If-Modified-Since); anything else is judged the way Werkzeug judges it.
-        if (if_none_match is not None and if_none_match == entry.etag) or (
-            (if_none_match is not None or "HTTP_IF_MODIFIED_SINCE" in environ)
-            and not is_resource_modified(environ, entry.etag, last_modified=entry.last_modified)
-        ):
+            def keeping(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+                kept = environ.get(REPRESENTATION)
+                if kept is not None and status.startswith("200 "):
+                    try:
+                        self._keep(key, stamp, now, kept, headers)
+                    except Exception:  # keeping a copy is an optimisation only
+                        self.app.logger.exception("Page cache could not keep a page")
+                return start_response(status, headers, *args)
+
+            return self.wsgi_app(environ, keeping)
+        status, headers, body = answer(rep, environ)
+        if status == 304:
             self.store.note("page", "not_modified")
-            status, headers, body = "304 NOT MODIFIED", entry.not_modified_headers, b""
-        else:
-            status, headers = "200 OK", entry.headers
-            body = b"" if environ.get("REQUEST_METHOD") == "HEAD" else entry.body
-        start_response(
-            status, [*headers, ("Date", http_date(int(now)))] if entry.dated else headers[:]
-        )
-        return [body] if body else []
-
-    def _render(
-        self,
-        environ: dict[str, Any],
-        start_response: StartResponse,
-        key: tuple[str, str, Any],
-        stamp: Stamp,
-        started: float,
-    ) -> Iterable[bytes]:
-        captured: list[tuple[str, list[tuple[str, str]]]] = []
-
-        def capturing_start_response(status: str, headers: Any, *args: Any) -> Any:
-            captured.append((status, list(headers)))
-            return start_response(status, headers, *args)
-
-        result = self.wsgi_app(environ, capturing_start_response)
-        if not captured:
-            return result
-        status, headers = captured[-1]
-        length = self._storable(status, headers)
-        if length is None:
-            return result
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        if len(body) == length:
-            try:
-                self._keep(key, stamp, started, headers, body)
-            except Exception:  # keeping a copy is an optimisation only
-                self.app.logger.exception("Page cache could not keep a page")
-        return [body]
-
-    def _storable(self, status: str, headers: list[tuple[str, str]]) -> int | None:
-        """The declared length of a response that may be kept, else ``None``."""
-        lowered = {name.lower(): value for name, value in headers}
-        length = lowered.get("content-length", "")
-        vary = {part.strip().lower() for part in lowered.get("vary", "").split(",")}
-        if (
-            not status.startswith("200 ")
-            or "set-cookie" in lowered
-            or not lowered.get("cache-control", "").lower().startswith("public")
-            or not vary <= {"cookie", ""}
-            or not length.isdigit()
-            or int(length) > self.max_entry_bytes
-        ):
-            return None
-        return int(length)
+        start_response(STATUS[status], list(headers))
+        return [body] if body and method == "GET" else []
 
     def _keep(
         self,
         key: tuple[str, str, Any],
         stamp: Stamp,
         started: float,
+        rep: Representation,
         headers: list[tuple[str, str]],
-        body: bytes,
     ) -> None:
-        valid_until = min(started + self.max_age_seconds, self._next_moment(stamp, started))
-        if valid_until <= self.clock():
-            return
+        """Keep ``rep`` with the headers of Flask's ``200`` when they allow it."""
         lowered = {name.lower(): value for name, value in headers}
-        headers = [pair for pair in headers if pair[0].lower() != "date"]
-        not_modified = [pair for pair in headers if pair[0].lower() != "content-length"]
-        remove_entity_headers(not_modified)
-        entry = Entry(
-            headers=headers,
-            not_modified_headers=not_modified,
-            dated="date" in lowered,
-            body=body,
-            etag=lowered.get("etag"),
-            last_modified=lowered.get("last-modified"),
-        )
-        # A bound on what the entry holds: itself and its lists, its body, and each header.
-        size = 1024 + sys.getsizeof(body)
-        size += sum(120 + sys.getsizeof(n) + sys.getsizeof(v) for n, v in headers)
-        if self.store.put(key, stamp, entry, size, valid_until):
+        vary = {part.strip().lower() for part in lowered.get("vary", "").split(",")}
+        # Flask's final headers (its own and the security ones); the answers start afresh.
+        kept = tuple(pair for pair in headers if pair[0].lower() not in PER_ANSWER)
+        rep = replace(rep, headers=kept, answers={})
+        if (
+            "set-cookie" in lowered
+            or not lowered.get("cache-control", "").lower().startswith("public")
+            or not vary <= {"cookie", "accept-encoding", ""}
+            or rep.size > self.max_entry_bytes
+        ):
+            return
+        valid_until = min(started + self.max_age_seconds, self._next_moment(stamp, started))
+        if valid_until > self.clock() and self.store.put(key, stamp, rep, rep.size, valid_until):
             self.store.note("page", "stores")
 
     def _next_moment(self, stamp: Stamp, started: float) -> float:
@@ -283,16 +211,12 @@ class PageCache:
         known = self.store.get(("page-moment",), stamp, started)
         if known is not None and known[0] <= started:
             return float(known[1])
-        session = self.database.session()
-        try:
+        with self.database.session() as session:
             found = next_public_moment(
                 session,
                 datetime.fromtimestamp(started, UTC),
-                int(self.app.config.get("COMMENTS_CLOSE_AFTER_DAYS", 0)),
+                int(self.app.config["COMMENTS_CLOSE_AFTER_DAYS"]),
             )
-        finally:
-            session.rollback()
-            session.close()
         moment = found.timestamp() if found is not None else float("inf")
         self.store.put(("page-moment",), stamp, (started, moment), 100, moment)
         return moment
@@ -304,10 +228,9 @@ def install(app: Flask) -> PageCache:
     cache = PageCache(
         app,
         app.wsgi_app,
-        enabled=bool(config.get("SITE_PAGE_CACHE", True)),
-        max_bytes=int(config.get("SITE_PAGE_CACHE_MAX_BYTES", 32 * 1024 * 1024)),
-        max_age_seconds=float(config.get("SITE_PAGE_CACHE_MAX_AGE_SECONDS", 60)),
+        enabled=bool(config["SITE_PAGE_CACHE"]),
+        max_bytes=int(config["SITE_PAGE_CACHE_MAX_BYTES"]),
+        max_age_seconds=float(config["SITE_PAGE_CACHE_MAX_AGE_SECONDS"]),
     )
-    app.wsgi_app = cache  # type: ignore[method-assign]
-    app.extensions["syndicate.pagecache"] = cache
+    app.wsgi_app = app.extensions["syndicate.pagecache"] = cache  # type: ignore[method-assign]
     return cache
