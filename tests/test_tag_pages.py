@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 
+import feedparser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -163,6 +164,17 @@ def test_partner_feed_filters_by_tag(client: FlaskClient, session: Session, app:
         assert response.status_code == 200
         assert b"Tagged, older" in response.data
         assert b"Tagged and covered" not in response.data
+    # A filtered feed names itself, not the whole feed: its own id and self link.
+    auth = {"Authorization": f"Bearer {secret}"}
+    filtered = feedparser.parse(client.get("/feeds/partner.atom?tag=schools", headers=auth).data)
+    entire = feedparser.parse(client.get("/feeds/partner.atom", headers=auth).data)
+    assert filtered.feed.id == "http://localhost/feeds/partner.atom?tag=schools"
+    assert entire.feed.id == "http://localhost/feeds/partner.atom"
+    links = {link.rel: link.href for link in filtered.feed.links}
+    assert links["self"] == "http://localhost/feeds/partner.atom?tag=schools"
+    assert "tagged schools" in filtered.feed.subtitle
+    listing = json.loads(client.get("/feeds/partner.json?tag=schools", headers=auth).data)
+    assert listing["feed_url"] == "http://localhost/feeds/partner.json?tag=schools"
 
 
 def test_partner_feed_tag_filter_refusals(client: FlaskClient, session: Session) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from syndicate.syndication.prepare import (
 )
 from syndicate.syndication.shared import SharedItems
 from syndicate.syndication.snapshot import load_feed_articles
+from syndicate.syndication.tagfilter import TAG_PARAM
 from syndicate.syndication.version import ContentVersion
 
 RSS_MEDIA_TYPE = "application/rss+xml; charset=utf-8"
@@ -161,12 +163,15 @@ def render_partner_feed(
             with_pixel(shared.item(label, article, ctx, now), article, ctx) for article in articles
         ]
     newest = max((item.item.updated for item in items), default=EMPTY_FEED_UPDATED)
+    # A filtered feed is a feed of its own: its own id and address.
+    self_url = settings.self_urls[fmt] + (f"?{urlencode({TAG_PARAM: tag})}" if tag else "")
+    scope = f", tagged {tag}" if tag else ""
     meta = FeedMeta(
-        id=settings.self_urls[fmt],
+        id=self_url,
         title=f"{settings.site_name}: stories for {publisher_name}",
-        subtitle=f"Full-text stories licensed to {publisher_name}",
+        subtitle=f"Full-text stories licensed to {publisher_name}{scope}",
         site_url=settings.home_url,
-        self_url=settings.self_urls[fmt],
+        self_url=self_url,
         updated=newest,
         language=settings.language,
         author=settings.site_name,
@@ -202,7 +207,7 @@ def render_partner_feed(
         ("Referrer-Policy", "no-referrer"),
     ]
     if settings.hub_url:
-        link = f'<{settings.hub_url}>; rel="hub", <{settings.self_urls[fmt]}>; rel="self"'
+        link = f'<{settings.hub_url}>; rel="hub", <{self_url}>; rel="self"'
         headers.append(("Link", link))
     return CachedFeed(
         valid_until=min(moments, default=None),
