@@ -3,7 +3,9 @@
 Answers the same WSGI requests (a page-cache hit of the front page, a hit of an article
 page, ``/healthz`` and a 404) through the whole stack, the metrics middleware outermost, and
 through the stack below it (the floor), in one process, alternating rounds so that drift
-affects both alike. Prints each case's time per request and the ratio to its floor.
+affects both alike. Prints each case's time per request and the ratio to its floor. The
+counts go to shared files (``PROMETHEUS_MULTIPROC_DIR``), as under ``syndicate serve``,
+unless ``--single-process``.
 
     .venv/bin/python bench/metrics_overhead.py [--requests 20000]
 """
@@ -66,9 +68,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--single-process", action="store_true", help="count in memory, as without `serve`"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-metrics-"))
     os.environ["SYNDICATE_INSTANCE_PATH"] = str(folder)
+    if not args.single_process:
+        # Before prometheus_client is imported, as `syndicate serve` does.
+        (folder / "prometheus").mkdir()
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "prometheus")
     url = f"sqlite:///{folder / 'bench.db'}"
 
     from syndicate.app import create_app

@@ -87,10 +87,13 @@ class OutboxWorker:
 
 def flush_at_exit(_arbiter: Any, worker: Any) -> None:
     """gunicorn's ``worker_exit`` hook, run in the worker as it exits (a deploy, a restart,
-    ``max_requests``): write the feed fetch counts it has not written yet."""
+    ``max_requests``): write the feed fetch counts and request metrics it has not written yet."""
     counter = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("syndication.fetches")
     if counter is not None:
         counter.flush()
+    from syndicate.ops import metrics
+
+    metrics.flush()
 
 
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"

@@ -199,6 +199,7 @@ class Metrics(Section):
     path: str = "/metrics"
     allowed_addresses: list[str] = Field(default_factory=list)
     token_sha256: str = ""
+    flush_seconds: int = 1
 
 
 class Health(Section):

@@ -1,5 +1,7 @@
 """Metrics and probes of a real ``syndicate serve --workers 2``: whichever worker answers a
-scrape, the counts are those of every worker together, and they survive a worker's death."""
+scrape, the counts are those of every worker together (each worker writes its own within
+``[metrics] flush_seconds``), and they survive a worker's death; a worker that is stopped
+politely writes every count it holds."""
 
 from __future__ import annotations
 
@@ -56,6 +58,25 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
         stop(server.process)
 
 
+def _healthz_count(server: Served) -> float:
+    status, body = fetch(server.base_url + "/metrics")
+    assert status == 200, body
+    return _count(body, "syndicate_http_requests_total", route="ops.healthz")
+
+
+def _worker_processes(server: Served) -> list[int]:
+    """The gunicorn workers of ``server`` (children of its master process)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == server.process.pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
 def _get_fresh_connection(url: str) -> int:
     request = urllib.request.Request(url, headers={"Connection": "close"})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -70,12 +91,8 @@ def test_counts_are_summed_across_workers(two_workers: tuple[Served, Path]) -> N
         assert _get_fresh_connection(server.base_url + "/healthz") == 200
     # Both workers answered some of them, each writing its own counts.
     assert eventually(lambda: len(_worker_pids(shared)) >= 2, 10), sorted(shared.iterdir())
-    scrapes = []
-    for _ in range(6):
-        status, body = fetch(server.base_url + "/metrics")
-        assert status == 200, body
-        scrapes.append(_count(body, "syndicate_http_requests_total", route="ops.healthz"))
-    assert scrapes == [REQUESTS] * 6
+    assert eventually(lambda: _healthz_count(server) == REQUESTS, 10)
+    assert [_healthz_count(server) for _ in range(6)] == [REQUESTS] * 6
 
 
 def test_readyz_sees_the_worker_heartbeat(two_workers: tuple[Served, Path]) -> None:
@@ -98,8 +115,7 @@ def test_counts_outlive_a_worker_that_dies(two_workers: tuple[Served, Path]) -> 
     for _ in range(20):
         answered += fetch(server.base_url + "/healthz")[0] == 200
     assert answered == 20
-    _status, body = fetch(server.base_url + "/metrics")
-    assert _count(body, "syndicate_http_requests_total", route="ops.healthz") == before + answered
+    assert eventually(lambda: _healthz_count(server) == before + answered, 10)
 
 
 def test_serve_makes_its_own_metrics_folder_and_removes_it(
@@ -131,10 +147,35 @@ def test_serve_makes_its_own_metrics_folder_and_removes_it(
         ]
         for _ in range(REQUESTS):
             assert _get_fresh_connection(server.base_url + "/healthz") == 200
-        assert len(_worker_pids(folder)) >= 2
-        for _ in range(4):
-            _status, body = fetch(server.base_url + "/metrics")
-            assert _count(body, "syndicate_http_requests_total", route="ops.healthz") == REQUESTS
+        assert eventually(lambda: len(_worker_pids(folder)) >= 2, 10)
+        assert eventually(lambda: _healthz_count(server) == REQUESTS, 10)
+        assert [_healthz_count(server) for _ in range(4)] == [REQUESTS] * 4
     finally:
         stop(server.process)
     assert not folder.exists()
+
+
+def test_a_worker_stopped_politely_writes_every_count(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """With an hour between flushes, only gunicorn's ``worker_exit`` writes the counts."""
+    instance = tmp_path_factory.mktemp("polite-metrics-instance")
+    config = instance / "config.toml"
+    config.write_text('[metrics]\nallowed_addresses = ["127.0.0.1/32"]\nflush_seconds = 3600\n')
+    env = instance_env(instance)
+    env["SYNDICATE_CONFIG"] = str(config)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(instance / "prometheus")
+    run(env, "db", "upgrade")
+    server = start_server(instance, env, "--workers", "2", "--no-worker")
+    try:
+        for _ in range(REQUESTS):
+            assert _get_fresh_connection(server.base_url + "/healthz") == 200
+        workers = _worker_processes(server)
+        assert len(workers) == 2
+        for pid in workers:
+            os.kill(pid, signal.SIGTERM)
+        # Both stopped accepting at the signal: a replacement answers the scrape, and finds
+        # what the stopped workers wrote as they left.
+        assert eventually(lambda: _healthz_count(server) == REQUESTS, 20)
+    finally:
+        stop(server.process)
