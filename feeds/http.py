@@ -150,6 +150,8 @@ def not_modified(rep: Representation, if_none_match: str, if_modified_since: str
     since both stand for the same feed content. ``If-Modified-Since`` is used only without it.
     """
     if if_none_match:
+        if if_none_match == rep.gzip_etag or if_none_match == rep.etag:  # the usual revalidation
+            return True
         tags = _etags(if_none_match)
         return "*" in tags or rep.etag in tags or rep.gzip_etag in tags
     if if_modified_since and rep.last_modified and rep.last_modified_http:
