@@ -17,7 +17,6 @@ the median of ``--runs`` timings of each, and the ratio of each deep page to the
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -30,18 +29,6 @@ from typing import Any
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(BENCH_DIR.parent))
-
-
-def _feeds_bench() -> Any:
-    """``bench/feeds.py`` as a module (its name is the project's ``feeds`` package's)."""
-    spec = importlib.util.spec_from_file_location("bench_feeds", BENCH_DIR / "feeds.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Its dataclasses look their module up while they are made.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _median_ms(work: Callable[[], object], runs: int) -> float:
@@ -125,7 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite and/or postgresql")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args(argv)
-    feeds = _feeds_bench()
+    # bench/feeds.py, by its package name: plain ``feeds`` is the project's package.
+    from bench import feeds
+
     rows = []
     with tempfile.TemporaryDirectory(prefix="syndicate-bench-desk-") as tmp:
         for kind in args.databases.split(","):

@@ -119,20 +119,80 @@ def _body(rng: random.Random) -> str:
     return "\n".join(paragraphs)
 
 
+def load_catalogue(conn: Any, rng: random.Random, now: datetime) -> None:
+    """Insert the sections, 40 authors, 30 tags, 120 images and the current terms."""
+    from sqlalchemy import insert
+
+    from licenses.models import TermsVersion
+    from syndicate.content.models import Author, Image, Section, Tag
+
+    conn.execute(
+        insert(Section.__table__),
+        [
+            {"id": i + 1, "slug": s, "name": s.title(), "position": i}
+            for i, s in enumerate(SECTIONS)
+        ],
+    )
+    conn.execute(
+        insert(Author.__table__),
+        [{"id": i, "slug": f"author-{i}", "name": f"Reporter {i} Vale"} for i in range(1, 41)],
+    )
+    conn.execute(
+        insert(Tag.__table__),
+        [{"id": i, "slug": f"tag-{i}", "name": f"Topic {i}"} for i in range(1, 31)],
+    )
+    images = []
+    for i in range(1, 121):
+        rights = RIGHTS[i % len(RIGHTS)]
+        digest = hashlib.sha256(str(i).encode()).hexdigest()
+        images.append(
+            {
+                "id": i,
+                "storage_key": f"images/{digest[:2]}/{digest}.jpg",
+                "sha256": digest,
+                "media_type": "image/jpeg",
+                "width": 1600,
+                "height": 1067,
+                "byte_size": 240_000 + i,
+                "alt_text": f"Scene {i} on the waterfront",
+                "caption": _sentence(rng),
+                "creator": f"Photographer {i}",
+                "organization": "Harbour Light"
+                if rights != "public_domain"
+                else "County Parks Office",
+                "rights_class": rights,
+                "license_url": "https://creativecommons.org/licenses/by/4.0/"
+                if rights == "creative_commons"
+                else "",
+                "partner_allowed": i % 11 != 0,
+                "partner_allowed_until": now + timedelta(days=30 + i) if i % 7 == 0 else None,
+            }
+        )
+    conn.execute(insert(Image.__table__), images)
+    conn.execute(
+        insert(TermsVersion.__table__),
+        [
+            {
+                "id": 1,
+                "version": "2026-1",
+                "title": "Standard terms",
+                "body": "Terms.",
+                "is_current": True,
+            }
+        ],
+    )
+
+
 def load_data(url: str, articles: int, partners: int) -> dict[str, Any]:
     """Fill a migrated database quickly with core inserts; return a partner's key."""
     from sqlalchemy import insert, text
 
     from licenses.keys import FEED_KEY_PREFIX, key_digest
-    from licenses.models import FeedKey, License, Publisher, TermsVersion
+    from licenses.models import FeedKey, License, Publisher
     from syndicate.content.models import (
         Article,
         ArticleImage,
-        Author,
         Correction,
-        Image,
-        Section,
-        Tag,
         article_authors,
         article_tags,
     )
@@ -143,61 +203,7 @@ def load_data(url: str, articles: int, partners: int) -> dict[str, Any]:
     database = Database(url)
     bodies = [_body(rng) for _ in range(64)]
     with database.engine.begin() as conn:
-        conn.execute(
-            insert(Section.__table__),
-            [
-                {"id": i + 1, "slug": s, "name": s.title(), "position": i}
-                for i, s in enumerate(SECTIONS)
-            ],
-        )
-        conn.execute(
-            insert(Author.__table__),
-            [{"id": i, "slug": f"author-{i}", "name": f"Reporter {i} Vale"} for i in range(1, 41)],
-        )
-        conn.execute(
-            insert(Tag.__table__),
-            [{"id": i, "slug": f"tag-{i}", "name": f"Topic {i}"} for i in range(1, 31)],
-        )
-        images = []
-        for i in range(1, 121):
-            rights = RIGHTS[i % len(RIGHTS)]
-            digest = hashlib.sha256(str(i).encode()).hexdigest()
-            images.append(
-                {
-                    "id": i,
-                    "storage_key": f"images/{digest[:2]}/{digest}.jpg",
-                    "sha256": digest,
-                    "media_type": "image/jpeg",
-                    "width": 1600,
-                    "height": 1067,
-                    "byte_size": 240_000 + i,
-                    "alt_text": f"Scene {i} on the waterfront",
-                    "caption": _sentence(rng),
-                    "creator": f"Photographer {i}",
-                    "organization": "Harbour Light"
-                    if rights != "public_domain"
-                    else "County Parks Office",
-                    "rights_class": rights,
-                    "license_url": "https://creativecommons.org/licenses/by/4.0/"
-                    if rights == "creative_commons"
-                    else "",
-                    "partner_allowed": i % 11 != 0,
-                    "partner_allowed_until": now + timedelta(days=30 + i) if i % 7 == 0 else None,
-                }
-            )
-        conn.execute(insert(Image.__table__), images)
-        conn.execute(
-            insert(TermsVersion.__table__),
-            [
-                {
-                    "id": 1,
-                    "version": "2026-1",
-                    "title": "Standard terms",
-                    "body": "Terms.",
-                    "is_current": True,
-                }
-            ],
-        )
+        load_catalogue(conn, rng, now)
         for start in range(0, articles, BATCH):
             rows, authors, tags, links = [], [], [], []
             for i in range(start + 1, min(articles, start + BATCH) + 1):

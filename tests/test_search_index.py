@@ -339,6 +339,88 @@ def test_a_query_too_broad_to_rank_lists_newest_first(
     assert seen == [f"kittiwake-{n}" for n in range(5, -1, -1)]
 
 
+def test_a_query_too_broad_to_rank_lists_the_latest_filed_first(
+    app: Flask, client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the count cap the order is the order of filing (by id), which the full-text
+    index can walk a page at a time: a story filed later but released earlier comes first.
+    Stories the public may not read are never listed, and the pages neither repeat nor skip
+    in either direction."""
+    from syndicate.public import queries
+
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    monkeypatch.setitem(app.config, "SITE_PAGE_SIZE", 2)
+    now = utcnow()
+    for slug, days_ago in (("first", 1), ("second", 9), ("third", 5), ("fourth", 3)):
+        make_article(
+            session,
+            slug=f"puffin-filed-{slug}",
+            headline="Puffin count",
+            released_at=now - timedelta(days=days_ago),
+        )
+    make_article(session, slug="puffin-draft", headline="Puffin count", publish=False)
+    make_article(
+        session, slug="puffin-scheduled", headline="Puffin", released_at=now + timedelta(days=1)
+    )
+    kill_article(
+        session,
+        make_article(
+            session, slug="puffin-killed", headline="Puffin", released_at=now - timedelta(days=2)
+        ),
+    )
+    session.commit()
+
+    def nothing() -> None:
+        return None
+
+    seen = _walk(client, "/search?q=puffin", nothing)
+    order = ["puffin-filed-fourth", "puffin-filed-third", "puffin-filed-second"]
+    assert seen == [*order, "puffin-filed-first"]
+    second_page = client.get(f"/search?q=puffin&before={_id(session, order[1])}")
+    newer = NEWER.search(second_page.get_data(as_text=True))
+    assert newer
+    back = client.get(newer.group(1).replace("&amp;", "&"))
+    assert back.status_code == 302  # the first page's address is the bare one
+
+
+def test_a_common_word_left_out_of_the_order_still_has_to_match(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a word in many stories does not order the matches (scoring it reads every
+    story that holds it); every word still has to match, on both databases."""
+    from syndicate.content import search
+    from syndicate.public import queries
+
+    # "gannet" is in four stories, over the cap; "cliff" in three, at it.
+    monkeypatch.setattr(search, "RANKED_WORD_CAP", 3)
+    make_article(session, slug="gannet-flock", headline="Gannet flock")
+    make_article(session, slug="gannet-and-cliff", headline="Gannet on the cliff")
+    make_article(session, slug="gannet-cliff-cliff", headline="Cliff cliff gannet", dek="Cliff.")
+    make_article(session, slug="gannet-alone", headline="Gannet colony")
+    make_article(session, slug="cliff-alone", headline="Cliff path")
+    session.commit()
+    page, _snippets, ranked = queries.search_slice(session, utcnow(), "gannet cliff", None, 10)
+    assert ranked
+    assert sorted(a.slug for a in page.items) == ["gannet-and-cliff", "gannet-cliff-cliff"]
+
+
+def test_the_console_article_list_counts_no_further_than_the_cap(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every article is a scan that grows with the archive: the list stops at the
+    lists' cap and says so."""
+    from syndicate.content import keyset
+
+    monkeypatch.setattr(keyset, "COUNT_CAP", 2)
+    for n in range(3):
+        make_article(session, slug=f"capped-{n}")
+    user = make_user(session, role=Role.STAFF)
+    session.commit()
+    login(client, user.email)
+    html = client.get("/staff/articles").get_data(as_text=True)
+    assert "More than 2 articles" in html
+
+
 def test_the_migration_indexes_existing_stories_and_downgrades(tmp_path: Path) -> None:
     """Stories saved before the index exists are found once it is built; the downgrade keeps
     their author and tag links (no table rebuild on SQLite)."""

@@ -280,5 +280,23 @@ class Correction(Base):
     article: Mapped[Article] = relationship(back_populates="corrections")
 
 
-# The search index's session hook must be active wherever articles are written.
+class ArchiveMonth(Base):
+    """One calendar month (UTC) of public stories, for the sitemap index (kept by
+    :mod:`syndicate.content.archive`): the figures hold from ``lastmod`` until
+    ``changes_at``."""
+
+    __tablename__ = "archive_months"
+
+    # "YYYY-MM"
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    stories: Mapped[int] = mapped_column(Integer, default=0)
+    # The latest release or change among the month's public stories (None: none public yet).
+    lastmod: Mapped[datetime | None] = mapped_column(default=None)
+    # The next release or change still to come in the month (None: none known).
+    changes_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+# The search index's and the archive's session hooks must be active wherever articles are
+# written.
+from syndicate.content import archive as _archive  # noqa: E402, F401
 from syndicate.content import search as _search  # noqa: E402, F401

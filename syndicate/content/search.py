@@ -8,7 +8,8 @@ step with the article's authors and tags by a session hook below, on every write
   so snowball stemming: "harbors" finds "harbor"), GIN-indexed, ranked with ``ts_rank``,
   snippets from ``ts_headline``.
 * SQLite: ``articles_fts``, an FTS5 external-content table (porter tokenizer) kept in step
-  with ``articles`` by triggers, ranked with ``bm25``, snippets from ``snippet()``.
+  with ``articles`` by triggers, ranked with ``bm25`` (by the query's rarer words when it has
+  any: see :func:`_ranking_query`), snippets from ``snippet()``.
 
 Neither stemmer joins British and American spellings, so each query word ending in
 "our"/"or" or "ise"/"ize" also matches its other spelling. The user's text never reaches
@@ -45,6 +46,9 @@ from syndicate.content.models import Article, Author, article_authors
 MAX_WORDS = 8
 MAX_WORD_CHARS = 64
 MAX_QUERY_CHARS = 200
+# On SQLite, a word in more stories than this still has to match but does not order the
+# matches (see _ranking_query).
+RANKED_WORD_CAP = 2000
 # Result counts stop here: counting every match of a common word in a big archive is the
 # one cost that would grow with it, and "more than 1000" tells the reader as much.
 COUNT_CAP = 1000
@@ -116,7 +120,8 @@ def _prefixed(words: Sequence[str], prefix: bool) -> int:
     return len(words) - 1 if prefix and len(words[-1]) >= MIN_PREFIX_CHARS else -1
 
 
-def _fts5_query(words: Sequence[str], prefix: bool = False) -> str:
+def _fts5_groups(words: Sequence[str], prefix: bool = False) -> list[str]:
+    """One FTS5 expression per query word (its spellings, and the prefix for the last)."""
     last = _prefixed(words, prefix)
     groups = []
     for n, word in enumerate(words):
@@ -124,7 +129,33 @@ def _fts5_query(words: Sequence[str], prefix: bool = False) -> str:
         if n == last:
             quoted.append(f'"{word}"*')
         groups.append("(" + " OR ".join(quoted) + ")" if len(quoted) > 1 else quoted[0])
-    return " AND ".join(groups)
+    return groups
+
+
+def _fts5_query(words: Sequence[str], prefix: bool = False) -> str:
+    return " AND ".join(_fts5_groups(words, prefix))
+
+
+def _ranking_query(session: Session, groups: Sequence[str]) -> str:
+    """The words bm25 orders the matches by: those in at most :data:`RANKED_WORD_CAP`
+    stories, or all of them when none is that rare.
+
+    bm25 weighs each word by how many stories hold it, and FTS5 counts them by reading every
+    story that does, on every ranked statement: for a word in half the archive that read
+    grows with the archive. Such a word still has to match; it only leaves the order.
+    """
+    rare = []
+    for group in groups:
+        found = session.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT rowid FROM articles_fts "
+                "WHERE articles_fts MATCH :group LIMIT :cap)"
+            ),
+            {"group": group, "cap": RANKED_WORD_CAP + 1},
+        )
+        if (found or 0) <= RANKED_WORD_CAP:
+            rare.append(group)
+    return " AND ".join(rare or groups)
 
 
 def _tsquery(words: Sequence[str], prefix: bool = False) -> ColumnElement[Any]:
@@ -149,12 +180,22 @@ def _tsquery(words: Sequence[str], prefix: bool = False) -> ColumnElement[Any]:
 class Match:
     """How to find and rank the articles matching one query, on the session's engine.
 
-    ``join`` (SQLite only) is the FTS5 hit list that statements join to on ``Article.id``.
+    ``join`` (SQLite only) is the FTS5 hit list with its rank, ``hits`` the same without
+    it; statements join them on ``Article.id``. ``newest_id`` is the column that orders
+    matches latest first at the cost of one page: ``Article.id`` on PostgreSQL, the hit
+    list's own rowid on SQLite (FTS5 walks its index in rowid order, and takes a bound on
+    it, but knows nothing of ``articles``' indexes).
     """
 
     condition: ColumnElement[bool]
     rank: ColumnElement[float]
     join: Any = None
+    hits: Any = None
+
+    @property
+    def newest_id(self) -> Any:
+        """The id column for paging matches latest first (see the class)."""
+        return self.hits.c.id if self.hits is not None else Article.id
 
     def apply(self, statement: Select[Any]) -> Select[Any]:
         """``statement`` restricted to the matching articles, with ``rank`` available."""
@@ -167,6 +208,21 @@ class Match:
         """``statement`` restricted to the matching articles, without ranking any of them
         (FTS5 computes bm25 for every hit it is asked the rank of)."""
         return statement.where(self.condition)
+
+    def matching_ids(self, statement: Select[Any]) -> Select[Any]:
+        """The ids of the articles that match and that ``statement`` (a
+        ``select(Article.id)`` with conditions) selects, as :attr:`newest_id`.
+
+        On SQLite the hit list drives and each hit's article row is looked up by its key,
+        so a LIMIT stops after that many hits: ``IN (hits)`` would first collect every hit
+        of a common word, and a join lets the planner walk ``articles`` instead.
+        """
+        if self.hits is None:
+            return statement.where(self.condition)
+        row: Select[Any] = select(literal_column("1")).where(Article.id == self.hits.c.id)
+        if statement.whereclause is not None:
+            row = row.where(statement.whereclause)
+        return select(self.hits.c.id).where(row.exists())
 
 
 def match(session: Session, query: str, *, prefix: bool = False) -> Match | None:
@@ -187,26 +243,43 @@ def match(session: Session, query: str, *, prefix: bool = False) -> Match | None
         return Match(condition=vector.op("@@")(tsq), rank=rank)
     # The rank column of articles_fts is bm25 with the weights the migration sets (headline
     # over bylines and tags over dek over body); bm25 is lower for better matches.
-    fts_query = _fts5_query(words, prefix)
-    hits = (
-        select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
-        .select_from(text("articles_fts"))
-        .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=fts_query))
-        .subquery("fts_hits")
-    )
+    groups = _fts5_groups(words, prefix)
+    fts_query = " AND ".join(groups)
     ids: Select[Any] = (
-        select(literal_column("rowid"))
+        select(literal_column("rowid").label("id"))
         .select_from(text("articles_fts"))
         .where(text("articles_fts MATCH :fts_ids").bindparams(fts_ids=fts_query))
     )
-    return Match(condition=Article.id.in_(ids), rank=(-hits.c.rank).cast(Float), join=hits)
+    ranking = _ranking_query(session, groups) if len(groups) > 1 else fts_query
+    conditions: list[Any] = [text("articles_fts MATCH :fts_query").bindparams(fts_query=ranking)]
+    if ranking != fts_query:
+        # Ranked by the rarer words, among the stories that match every word. The "+" keeps
+        # the id list a filter: offered to FTS5 as a constraint, it would run the ranked
+        # query (and bm25's setup) once per id.
+        conditions.append(literal_column("+rowid").in_(ids))
+    hits = (
+        select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
+        .select_from(text("articles_fts"))
+        .where(*conditions)
+        .subquery("fts_hits")
+    )
+    return Match(
+        condition=Article.id.in_(ids),
+        rank=(-hits.c.rank).cast(Float),
+        join=hits,
+        hits=ids.subquery("fts_ids"),
+    )
 
 
-def snippets(session: Session, query: str, ids: Iterable[int]) -> dict[int, Markup]:
+def snippets(
+    session: Session, query: str, ids: Iterable[int], *, few_matches: bool = False
+) -> dict[int, Markup]:
     """HTML-safe snippets of the body around the matches of ``query``, for the given ids.
 
     The engine marks the matches with control characters; the text is escaped first and
-    only then are the marks turned into ``<mark>`` elements.
+    only then are the marks turned into ``<mark>`` elements. ``few_matches`` (the query's
+    matches were counted under the cap) lets SQLite read the query's hits once and keep the
+    given ids, rather than look each id up in every word's hit list.
     """
     id_list = list(ids)
     words = query_words(query)
@@ -225,7 +298,9 @@ def snippets(session: Session, query: str, ids: Iterable[int]) -> dict[int, Mark
         rows = session.execute(
             text(
                 "SELECT rowid, snippet(articles_fts, 2, :start, :stop, '…', 24) "
-                "FROM articles_fts WHERE articles_fts MATCH :q AND rowid IN :ids"
+                "FROM articles_fts WHERE articles_fts MATCH :q AND "
+                + ("+rowid" if few_matches else "rowid")
+                + " IN :ids"
             ).bindparams(bindparam("ids", expanding=True)),
             {"start": _START, "stop": _STOP, "q": _fts5_query(words), "ids": id_list},
         ).all()
@@ -254,8 +329,9 @@ def marked(raw: str) -> Markup:
 
 
 def capped_count(session: Session, statement: Select[Any], cap: int) -> int:
-    """How many rows ``statement`` returns, counting no further than ``cap``."""
-    limited = statement.with_only_columns(Article.id).order_by(None).limit(cap).subquery()
+    """How many rows ``statement`` (a select of one id column) returns, counting no further
+    than ``cap``."""
+    limited = statement.order_by(None).limit(cap).subquery()
     return session.scalar(select(func.count()).select_from(limited)) or 0
 
 

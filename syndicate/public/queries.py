@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, defer, joinedload, raiseload, selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from syndicate.content import search
-from syndicate.content.keyset import page_ids
+from syndicate.content.keyset import keyset_ids, page_ids
 from syndicate.content.models import Article, ArticleImage, Author, Image, Section, Tag
 from syndicate.content.services import publicly_visible, search_condition
 from syndicate.pagination import Cursor, Page, Slice
@@ -80,13 +80,16 @@ def public_slice(
     *conditions: ColumnElement[bool],
     cursor: Cursor | None,
     per_page: int,
+    counted: bool = True,
 ) -> Slice[Article]:
     """Public articles matching ``conditions``, newest first, one keyset page of them.
 
+    With ``counted`` false the total is left at 0: counting is the one part of a page whose
+    cost grows with the archive, so only pages that show the count ask for it.
     Raises :class:`~syndicate.content.keyset.CursorNotFound` for a cursor naming no article.
     """
     where = (publicly_visible(now), *conditions)
-    total = session.scalar(select(func.count(Article.id)).where(*where)) or 0
+    total = (session.scalar(select(func.count(Article.id)).where(*where)) or 0) if counted else 0
     ids, newer, older = page_ids(
         session, select(Article.id).where(*where), Article.released_at, cursor, per_page
     )
@@ -122,26 +125,29 @@ def search_slice(
 
     Visibility is part of the same statement as the match. The total is counted up to
     :data:`SEARCH_COUNT_CAP`; up to there the best matches come first. A query matching more
-    (a common word) lists its matches newest first instead: ranking means scoring every
-    match, which grows with the archive, while newest first walks the release-time index
-    and stops at a page.
+    (a common word) lists its matches newest first instead, by id: the order in which the
+    stories were filed, which is their release order except for a story filed long before
+    its release (it sits among the stories filed with it). Ranking means scoring every
+    match, and ordering by release time means collecting every match first (the full-text
+    index knows nothing of it), both of which grow with the archive; walking the matches
+    by id stops at a page on both databases.
     """
     found = search.match(session, query)
     if found is None:
         return Slice([], per_page, 0), {}, True
     visible = select(Article.id).where(publicly_visible(now))
-    total = search.capped_count(session, found.only(visible), SEARCH_COUNT_CAP + 1)
+    total = search.capped_count(session, found.matching_ids(visible), SEARCH_COUNT_CAP + 1)
     ranked = total <= SEARCH_COUNT_CAP
     if ranked:
         anchor = found.apply(select(found.rank))
         ids_stmt = found.apply(visible)
         ids, newer, older = page_ids(session, ids_stmt, found.rank, cursor, per_page, anchor)
     else:
-        ids_stmt = found.only(visible)
-        ids, newer, older = page_ids(session, ids_stmt, Article.released_at, cursor, per_page)
+        ids_stmt = found.matching_ids(visible)
+        ids, newer, older = keyset_ids(session, ids_stmt, None, found.newest_id, cursor, per_page)
     loaded = _load_cards(session, ids)
     page = Slice([loaded[i] for i in ids], per_page, total, newer, older)
-    return page, search.snippets(session, query, ids), ranked
+    return page, search.snippets(session, query, ids, few_matches=ranked), ranked
 
 
 def legacy_search_cursor(

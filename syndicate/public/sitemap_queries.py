@@ -2,20 +2,22 @@
 
 An embargoed or scheduled story is absent until its release; a killed, unpublished or
 never-released one is never listed. Each story's ``lastmod`` is :func:`shown_modified`,
-the time every other surface shows; a month's is the latest of its stories', computed in
-the same statement as its count.
+the time every other surface shows; a month's is the latest of its stories', kept with
+its count in ``archive_months`` (:mod:`syndicate.content.archive`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from syndicate.content import archive
+from syndicate.content.archive import aware, month_bounds, shown_modified_sql
 from syndicate.content.models import Article, Author, Section, Tag, article_authors, article_tags
 from syndicate.content.services import publicly_visible, shown_modified
 
@@ -60,55 +62,29 @@ class NewsEntry:
     released_at: datetime
 
 
-def shown_modified_sql(now: datetime) -> ColumnElement[datetime]:
-    """:func:`shown_modified` as SQL, for one story's row."""
-    changed = Article.content_updated_at
-    return case(
-        (
-            and_(changed.is_not(None), changed > Article.released_at, changed <= now),
-            changed,
-        ),
-        else_=Article.released_at,
-    )
-
-
-def _month_key(session: Session) -> ColumnElement[str]:
-    """``YYYY-MM`` of a story's release, in UTC on both databases."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", Article.released_at), "YYYY-MM")
-    # SQLite keeps the UTC time as ISO text.
-    return func.substr(Article.released_at, 1, 7)
-
-
-def _aware(value: Any) -> datetime:
-    """A timestamp from an aggregate: SQLite gives it back as text, without its zone."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    moment: datetime = value
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def archive_months(session: Session, now: datetime) -> list[Month]:
-    """Every month with a public story, newest first, with its count and latest change."""
-    key = _month_key(session)
-    rows = session.execute(
-        select(key, func.count(), func.max(shown_modified_sql(now)))
-        .where(publicly_visible(now))
-        .group_by(key)
-        .order_by(key.desc())
-    ).all()
-    months = []
-    for label, count, lastmod in rows:
-        year, month = (int(part) for part in str(label).split("-"))
-        months.append(Month(year, month, int(count), _aware(lastmod)))
-    return months
+    """Every month with a public story, newest first, with its count and latest change.
+
+    Read from ``archive_months`` (a row per month); a month whose row no longer holds at
+    ``now`` (a story of it released or changed since the row was written) is counted from
+    its stories, in one statement for all such months.
+    """
+    months: dict[str, Month] = {}
+    stale = []
+    for row in archive.stored(session):
+        if not row.holds_at(now):
+            stale.append(row.month)
+        elif row.stories and row.lastmod is not None:
+            months[row.month] = _month(row.month, row.stories, row.lastmod)
+    for found in archive.compute(session, stale, now):
+        if found.stories and found.lastmod is not None:
+            months[found.month] = _month(found.month, found.stories, found.lastmod)
+    return [months[key] for key in sorted(months, reverse=True)]
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """The first moment of the month and of the next one, in UTC."""
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-    return start, end
+def _month(key: str, count: int, lastmod: datetime) -> Month:
+    year, month = (int(part) for part in key.split("-"))
+    return Month(year, month, count, lastmod)
 
 
 def month_entries(session: Session, now: datetime, year: int, month: int, part: int) -> list[Entry]:
@@ -181,7 +157,7 @@ def _linked_entries(
         .order_by(lastmod.desc(), model.slug)
         .limit(SITEMAP_LIMIT)
     ).all()
-    return [Entry(slug, _aware(moment)) for slug, moment in rows]
+    return [Entry(slug, aware(moment)) for slug, moment in rows]
 
 
 def tag_entries(session: Session, now: datetime) -> list[Entry]:

@@ -112,13 +112,22 @@ def _legacy_page(
 
 
 def _slice(
-    endpoint: str, *conditions: Any, per_page: int | None = None, **url_args: Any
+    endpoint: str,
+    *conditions: Any,
+    per_page: int | None = None,
+    counted: bool = True,
+    **url_args: Any,
 ) -> Slice[Article]:
     _legacy_page(endpoint, *conditions, per_page=per_page, **url_args)
     cursor = _cursor()
     try:
         page = queries.public_slice(
-            db_session(), utcnow(), *conditions, cursor=cursor, per_page=per_page or _per_page()
+            db_session(),
+            utcnow(),
+            *conditions,
+            cursor=cursor,
+            per_page=per_page or _per_page(),
+            counted=counted,
         )
     except CursorNotFound:
         abort(404, description=NO_PAGE)
@@ -141,7 +150,7 @@ def home() -> BaseResponse:
     by keyset (``?before=<id>``) like the section pages."""
     _legacy_page("public.home", per_page=HOME_PAGE_SIZE)
     if _cursor() is not None:
-        latest = _slice("public.home", per_page=HOME_PAGE_SIZE)
+        latest = _slice("public.home", per_page=HOME_PAGE_SIZE, counted=False)
         return _public("public/home.html", latest=latest, blocks=[], first=False)
     first, blocks = queries.front_page(
         db_session(),
@@ -210,7 +219,8 @@ def section(slug: str) -> BaseResponse:
     found = queries.section_by_slug(db_session(), slug)
     if found is None:
         abort(404, description=NO_PAGE)
-    page = _slice("public.section", queries.in_section(found), slug=found.slug)
+    # The section page shows no count.
+    page = _slice("public.section", queries.in_section(found), counted=False, slug=found.slug)
     return _public("public/section.html", section=found, page=page)
 
 
