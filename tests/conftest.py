@@ -231,6 +231,12 @@ def sibling_app(app: Flask, db: Database, **config: Any) -> Iterator[Flask]:
         own.dispose()
 
 
+def without_csrf(page: bytes) -> bytes:
+    """``page`` with its CSRF tokens blanked: a token carries the second it was signed in, so
+    two renderings of one page a second apart differ there alone."""
+    return re.sub(rb'<input[^>]*name="csrf_token"[^>]*>', b"<input csrf>", page)
+
+
 def csrf_token(client: FlaskClient, path: str) -> str:
     """Fetch ``path`` and return the CSRF token of its form."""
     response = client.get(path)

@@ -21,7 +21,7 @@ from syndicate.content.services import add_correction
 from syndicate.orm import utcnow
 from syndicate.syndication.desk import Cursor
 from syndicate.syndication.models import PickupCopy
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, without_csrf
 from tests.factories import (
     add_image,
     kill_article,
@@ -62,11 +62,6 @@ def _copies(session: Session) -> list[tuple[int, int, str, int]]:
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def _without_csrf(page: bytes) -> bytes:
-    """The page with its CSRF token blanked: the token carries the second it was signed in."""
-    return re.sub(rb'<input[^>]*name="csrf_token"[^>]*>', b"<input csrf>", page)
-
-
 def test_the_desk_holds_exactly_what_the_licences_cover(
     client: FlaskClient, session: Session
 ) -> None:
@@ -92,8 +87,8 @@ def test_the_desk_holds_exactly_what_the_licences_cover(
     assert slugs == [newer.slug, older.slug]
     for hidden in (outside, not_offered, embargoed):
         assert client.get(f"/portal/desk/{hidden.slug}").status_code == 404
-        assert _without_csrf(client.get(f"/portal/desk/{hidden.slug}").get_data()) == (
-            _without_csrf(client.get("/portal/desk/no-such-story").get_data())
+        assert without_csrf(client.get(f"/portal/desk/{hidden.slug}").get_data()) == (
+            without_csrf(client.get("/portal/desk/no-such-story").get_data())
         )
         assert _desk_slugs(client, f"?q={hidden.headline.replace(' ', '+')}") == []
     assert client.get(f"/portal/desk/{newer.slug}").status_code == 200
