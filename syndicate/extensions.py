@@ -55,6 +55,20 @@ def client_address() -> str:
 
 # Counters live in RATELIMIT_STORAGE_URI: memory per process, or Redis shared by every worker.
 limiter = Limiter(key_func=client_address, default_limits=[], headers_enabled=True)
+# Each application's own ``[ratelimit] enabled``. The one Limiter serves every application in
+# the process and takes its on/off switch from the last one initialised, so it stays on and
+# asks the application that answers.
+LIMITS_ON = "SYNDICATE_RATE_LIMITS_ON"
+
+
+def rate_limited_here() -> bool:
+    """Whether the current application applies its rate limits."""
+    return bool(current_app.config.get(LIMITS_ON, True))
+
+
+@limiter.request_filter
+def _limits_off_here() -> bool:
+    return not rate_limited_here()
 
 
 def init_extensions(app: Flask) -> None:
@@ -63,6 +77,8 @@ def init_extensions(app: Flask) -> None:
     from syndicate.web.db import db_session
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config[LIMITS_ON] = bool(app.config.get("RATELIMIT_ENABLED", True))
+    app.config["RATELIMIT_ENABLED"] = True
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from syndicate.app import create_app
 from syndicate.extensions import client_address, limiter
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, sibling_app
 from tests.factories import make_article
 
 LIMIT = 2
@@ -253,3 +253,19 @@ def test_redis_counters_are_shared_by_gunicorn_workers(tmp_path: Path) -> None:
             redis_client.delete(key)
     workers = errors.decode(errors="replace").count("Booting worker")
     assert workers == 2, errors.decode(errors="replace")[-2000:]
+
+
+def test_an_application_without_limits_leaves_the_others_limited(
+    app, client, db, monkeypatch
+) -> None:
+    # One Limiter serves every application in the process: switching limits off for one
+    # (as a load test does) must not switch them off for the others.
+    with sibling_app(app, db, RATELIMIT_ENABLED=False, RATELIMIT_API="1 per minute") as unlimited:
+        free = unlimited.test_client()
+        free.environ_base["REMOTE_ADDR"] = "192.0.2.201"
+        statuses = [free.get("/api/v1/openapi.json").status_code for _ in range(3)]
+        assert statuses == [200, 200, 200]
+        monkeypatch.setitem(app.config, "RATELIMIT_API", "1 per minute")
+        client.environ_base["REMOTE_ADDR"] = "192.0.2.202"
+        assert client.get("/api/v1/openapi.json").status_code == 200
+        assert client.get("/api/v1/openapi.json").status_code == 429

@@ -29,7 +29,7 @@ from syndicate.content.keyset import CursorNotFound
 from syndicate.content.licensing import terms_url
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.content.services import is_public, was_public
-from syndicate.extensions import client_address, limiter
+from syndicate.extensions import client_address, limiter, rate_limited_here
 from syndicate.orm import utcnow
 from syndicate.pagination import Cursor, Slice
 from syndicate.public import figures, queries, structured
@@ -261,7 +261,7 @@ def _search_allowed() -> bool:
     ``X-RateLimit-*`` headers a decorated view gets: a results page is public and cacheable,
     and one client's remaining allowance must not be kept and shown to the next.
     """
-    if not limiter.enabled:
+    if not rate_limited_here():
         return True
     prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX", ""))
     return all(
