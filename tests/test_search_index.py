@@ -404,6 +404,86 @@ def test_a_common_word_left_out_of_the_order_still_has_to_match(
     assert sorted(a.slug for a in page.items) == ["gannet-and-cliff", "gannet-cliff-cliff"]
 
 
+def _gannet_colony(session: Session) -> None:
+    """ "gannet" in five stories, over a cap of 3; "puffinry" in two of them, with gannet."""
+    for n in range(3):
+        make_article(session, slug=f"gannet-{n}", headline="Gannet flock")
+    make_article(
+        session,
+        slug="gannet-puffinry",
+        headline="Gannet watch",
+        body_source="Every gannet on the stack sat beside the puffinry at dawn.",
+    )
+    make_article(session, slug="gannet-puffinry-draft", headline="Gannet puffinry", publish=False)
+    make_article(session, slug="puffinry-alone", headline="Puffinry path")
+
+
+def test_a_rare_word_beside_a_common_one_is_matched_once_per_search(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the stories holding a rare word and a common one are found once per search
+    and the count, the ranked page and the snippets reuse them: each time FTS5 matches both
+    it seeks every story of the rare word in the common word's list, which grows with the
+    archive. The results are the same on both databases."""
+    from sqlalchemy import event
+
+    from syndicate.content import search
+    from syndicate.public import queries
+
+    monkeypatch.setattr(search, "RANKED_WORD_CAP", 3)
+    _gannet_colony(session)
+    session.commit()
+    both: list[str] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        if "articles_fts" in statement and any(
+            isinstance(v, str) and "gannet" in v and "puffinry" in v for v in values
+        ):
+            both.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page, snippets, ranked = queries.search_slice(
+            session, utcnow(), "puffinry gannet", None, 10
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert ranked
+    assert [a.slug for a in page.items] == ["gannet-puffinry"]
+    assert page.total == 1
+    snippet = str(snippets[page.items[0].id])
+    assert "<mark>gannet</mark>" in snippet
+    assert "<mark>puffinry</mark>" in snippet
+    if engine.dialect.name == "sqlite":
+        assert len(both) == 1, both
+
+
+def test_console_search_with_a_rare_and_a_common_word_keeps_its_status_filter(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate.content import search
+
+    monkeypatch.setattr(search, "RANKED_WORD_CAP", 3)
+    _gannet_colony(session)
+    user = make_user(session, role=Role.STAFF)
+    session.commit()
+    login(client, user.email)
+
+    def listed(**args: str) -> list[str]:
+        response = client.get("/staff/articles", query_string=args)
+        assert response.status_code == 200
+        return re.findall(
+            r'<code class="muted small">([^<]+)</code>', response.get_data(as_text=True)
+        )
+
+    assert sorted(listed(q="puffinry gannet")) == ["gannet-puffinry", "gannet-puffinry-draft"]
+    assert listed(q="puffinry gannet", status="draft") == ["gannet-puffinry-draft"]
+    assert listed(q="puffinry gannet", status="published") == ["gannet-puffinry"]
+    assert listed(q="puffinry gannet", status="killed") == []
+
+
 def test_the_console_article_list_counts_no_further_than_the_cap(
     client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,6 +19,7 @@ is passed as a quoted term (FTS5) or through ``websearch_to_tsquery`` one word a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -191,6 +192,7 @@ class Match:
     rank: ColumnElement[float]
     join: Any = None
     hits: Any = None
+    listed: bool = False
 
     @property
     def newest_id(self) -> Any:
@@ -207,6 +209,8 @@ class Match:
     def only(self, statement: Select[Any]) -> Select[Any]:
         """``statement`` restricted to the matching articles, without ranking any of them
         (FTS5 computes bm25 for every hit it is asked the rank of)."""
+        if self.listed:
+            return statement.join_from(Article, self.hits, self.hits.c.id == Article.id)
         return statement.where(self.condition)
 
     def matching_ids(self, statement: Select[Any]) -> Select[Any]:
@@ -253,10 +257,7 @@ def match(session: Session, query: str, *, prefix: bool = False) -> Match | None
     ranking = _ranking_query(session, groups) if len(groups) > 1 else fts_query
     conditions: list[Any] = [text("articles_fts MATCH :fts_query").bindparams(fts_query=ranking)]
     if ranking != fts_query:
-        # Ranked by the rarer words, among the stories that match every word. The "+" keeps
-        # the id list a filter: offered to FTS5 as a constraint, it would run the ranked
-        # query (and bm25's setup) once per id.
-        conditions.append(literal_column("+rowid").in_(ids))
+        return _rare_and_common(session, ids, conditions)
     hits = (
         select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
         .select_from(text("articles_fts"))
@@ -271,15 +272,46 @@ def match(session: Session, query: str, *, prefix: bool = False) -> Match | None
     )
 
 
-def snippets(
-    session: Session, query: str, ids: Iterable[int], *, few_matches: bool = False
-) -> dict[int, Markup]:
+def _rare_and_common(session: Session, ids: Select[Any], conditions: list[Any]) -> Match:
+    """The match of a query with rare and common words on SQLite (``conditions`` ranks by
+    the rare ones).
+
+    The stories that hold every word are at most as many as hold the rarest one
+    (:data:`RANKED_WORD_CAP`), so they are read once, here, and every later statement
+    takes them as a list. FTS5 finds them by stepping through the rare word's stories
+    and seeking each one in the common words' long lists, a cost that grows with the
+    archive; left as a subquery, it was paid again by the count, the page and the ranking.
+    The list drives each statement it is joined to (an ``IN`` list beside the visibility
+    conditions would let SQLite scan their index instead).
+    """
+    matched = json.dumps(list(session.scalars(ids)))
+    listed = (
+        select(literal_column("value").label("id"))
+        .select_from(func.json_each(bindparam("fts_matched", matched)))
+        .subquery("fts_ids")
+    )
+    # The "+" keeps the list a filter: offered to FTS5 as a constraint, it would run the
+    # ranked query (and bm25's setup) once per id.
+    hits = (
+        select(literal_column("rowid").label("id"), literal_column("rank").label("rank"))
+        .select_from(text("articles_fts"))
+        .where(*conditions, literal_column("+rowid").in_(select(listed.c.id)))
+        .subquery("fts_hits")
+    )
+    return Match(
+        condition=Article.id.in_(select(listed.c.id)),
+        rank=(-hits.c.rank).cast(Float),
+        join=hits,
+        hits=listed,
+        listed=True,
+    )
+
+
+def snippets(session: Session, query: str, ids: Iterable[int]) -> dict[int, Markup]:
     """HTML-safe snippets of the body around the matches of ``query``, for the given ids.
 
     The engine marks the matches with control characters; the text is escaped first and
-    only then are the marks turned into ``<mark>`` elements. ``few_matches`` (the query's
-    matches were counted under the cap) lets SQLite read the query's hits once and keep the
-    given ids, rather than look each id up in every word's hit list.
+    only then are the marks turned into ``<mark>`` elements.
     """
     id_list = list(ids)
     words = query_words(query)
@@ -295,16 +327,43 @@ def snippets(
         ).where(Article.id.in_(id_list))
         rows = session.execute(stmt).all()
     else:
-        rows = session.execute(
-            text(
-                "SELECT rowid, snippet(articles_fts, 2, :start, :stop, '…', 24) "
-                "FROM articles_fts WHERE articles_fts MATCH :q AND "
-                + ("+rowid" if few_matches else "rowid")
-                + " IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"start": _START, "stop": _STOP, "q": _fts5_query(words), "ids": id_list},
-        ).all()
+        rows = _fts5_snippets(session, _fts5_query(words), id_list)
     return {row[0]: marked(row[1] or "") for row in rows}
+
+
+# The body's column as articles_fts indexes it (the migration's tokenizer).
+_SNIPPET_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_snippets USING fts5(body_text, "
+    "tokenize='porter unicode61 remove_diacritics 2')"
+)
+
+
+def _fts5_snippets(session: Session, fts_query: str, ids: list[int]) -> Sequence[Any]:
+    """``snippet()`` of the given stories' bodies, from a scratch FTS5 table of just them.
+
+    snippet() reads one story's own text and matches, so the scratch table gives the same
+    snippets as articles_fts would; asking articles_fts means evaluating the query there
+    again, which for a rare word beside common ones costs a seek in each common word's
+    list per story holding the rare word, a cost that grows with the archive. The table is
+    the connection's own (``temp``), so no other session sees or waits for it.
+    """
+    connection = session.connection()
+    connection.exec_driver_sql(_SNIPPET_TABLE)
+    connection.exec_driver_sql("DELETE FROM temp.search_snippets")
+    connection.execute(
+        text(
+            "INSERT INTO temp.search_snippets(rowid, body_text) "
+            "SELECT id, body_text FROM articles WHERE id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)),
+        {"ids": ids},
+    )
+    return connection.execute(
+        text(
+            "SELECT rowid, snippet(search_snippets, 0, :start, :stop, '…', 24) "
+            "FROM temp.search_snippets WHERE search_snippets MATCH :q"
+        ),
+        {"start": _START, "stop": _STOP, "q": fts_query},
+    ).all()
 
 
 def marked(raw: str) -> Markup:

@@ -147,7 +147,7 @@ def search_slice(
         ids, newer, older = keyset_ids(session, ids_stmt, None, found.newest_id, cursor, per_page)
     loaded = _load_cards(session, ids)
     page = Slice([loaded[i] for i in ids], per_page, total, newer, older)
-    return page, search.snippets(session, query, ids, few_matches=ranked), ranked
+    return page, search.snippets(session, query, ids), ranked
 
 
 def legacy_search_cursor(
