@@ -4,12 +4,14 @@ Schemathesis generates requests for every operation of /api/v1/openapi.json (val
 invalid parameters and bodies). Each generated request is sent three times: with no
 credentials, with a partner's token and with a staff token. Whatever is sent, the API never
 answers 5xx; every answer conforms to the document (a documented status, content type and
-schema); a request the document calls invalid is refused (4xx), never accepted; and an
-operation whose declared security needs credentials answers 401 to an anonymous caller (or
-404/405 when the generated path matches no route at all).
+schema); a request the document calls invalid is refused (4xx), never accepted; every ninjs
+answer (an article, or each item of a page, asked for with ``format=ninjs`` or the Accept
+header) is valid IPTC ninjs 2.2; and an operation whose declared security needs credentials
+answers 401 to an anonymous caller (or 404/405 when the generated path matches no route at
+all).
 
-Bounded: 25 examples per operation, derandomised, every request inside the test's
-transaction, so nothing it creates outlives the test.
+Bounded: 12 examples per operation (50 at the thorough depth), derandomised, every request
+inside the test's transaction, so nothing it creates outlives the test.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from tests.api_support import (  # noqa: F401 - generous_limits is an autouse fi
 )
 from tests.depth import examples
 from tests.factories import make_article, make_publisher
+from tests.ninjs_support import NINJS, asks_for_ninjs, valid_ninjs
 
 # Per operation and caller: valid, invalid and hostile data mixed (CI runs the thorough count).
 EXAMPLES_PER_OPERATION = examples(50, 12)
@@ -54,6 +57,9 @@ EXAMPLES_PER_OPERATION = examples(50, 12)
 HOSTILE_TEXT = ["\x00", "a\x00b", "\u00b2", "\u0663", "9" * 30, "line\r\nbreak", "\u2028"]
 HOSTILE_BODY_VALUES = [*HOSTILE_TEXT, "\ud800", 2**31, -(2**31), 2**63, -(2**63) - 1, 10**30]
 OPENAPI = "/api/v1/openapi.json"
+# The published story of the fixture: operations on an article also run on it, so reads answer
+# 200 (as JSON or ninjs) and writes reach their checks instead of stopping at 404.
+STORY = "fuzzed-story"
 
 CHECKS = [
     not_a_server_error,
@@ -64,7 +70,7 @@ CHECKS = [
 ]
 
 # Counted across the run so the report can quote them.
-FIGURES = {"examples": 0, "requests": 0}
+FIGURES = {"examples": 0, "requests": 0, "ninjs_documents": 0}
 
 
 @pytest.fixture
@@ -76,7 +82,7 @@ def api_schema(app: Flask, db: Any) -> Any:
 @pytest.fixture
 def credentials(session: Session) -> dict[str, dict[str, str]]:
     """Headers for each kind of caller, plus a published story for the reads to find."""
-    make_article(session, slug="fuzzed-story")
+    make_article(session, slug=STORY)
     _staff_user, staff_headers = staff(session)
     _partner_user, partner_headers = partner(session, make_publisher(session))
     session.commit()
@@ -127,10 +133,34 @@ def _check(app: Flask, case: Any, credentials: dict[str, dict[str, str]]) -> Non
             assert response.content == b"", where
             assert not content_type, where
         else:
-            assert content_type.startswith("application/json"), where
+            assert content_type.startswith("application/json") or (
+                content_type.startswith(NINJS) and _ninjs_asked(case, sent)
+            ), where
+        for document_ in _ninjs_documents(case, sent, response, content_type):
+            valid_ninjs(document_)
+            FIGURES["ninjs_documents"] += 1
         if who == "anonymous" and _needs_credentials(case):
             expected = {401} if _routes_to_a_view(app, case) else {401, 404, 405}
             assert status in expected, where
+
+
+def _ninjs_asked(case: Any, sent: dict[str, str]) -> bool:
+    accept = next((v for k, v in sent.items() if k.lower() == "accept"), None)
+    return asks_for_ninjs(case.query, accept)
+
+
+def _ninjs_documents(
+    case: Any, sent: dict[str, str], response: Any, content_type: str
+) -> list[dict[str, Any]]:
+    """The ninjs documents of an answer: the article, or the items of a page of articles."""
+    if response.status_code != 200:
+        return []
+    if content_type.startswith(NINJS):
+        return [response.json()]
+    if case.method.upper() == "GET" and case.path == "/articles" and _ninjs_asked(case, sent):
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+    return []
 
 
 def _with_hostile(case: Any, value: Any, pick: int) -> Any:
@@ -174,17 +204,25 @@ def _hostile_cases(operation: Any) -> Any:
     )
 
 
+def _on_the_story(case: Any) -> Any:
+    case.path_parameters = {**(case.path_parameters or {}), "slug": STORY}
+    return case
+
+
 @pytest.mark.parametrize("label", _operation_labels())
 def test_no_server_errors_and_declared_authentication_holds(
     label: str, app: Flask, api_schema: Any, credentials: dict[str, dict[str, str]]
 ) -> None:
     method, path = label.split(" ", 1)
     operation = api_schema[path][method]
-    cases = st.one_of(
+    strategies = [
         operation.as_strategy(GenerationMode.POSITIVE),
         operation.as_strategy(GenerationMode.NEGATIVE),
         _hostile_cases(operation),
-    )
+    ]
+    if "{slug}" in path:
+        strategies.append(st.builds(_on_the_story, operation.as_strategy(GenerationMode.POSITIVE)))
+    cases = st.one_of(strategies)
 
     @settings(
         max_examples=EXAMPLES_PER_OPERATION,
@@ -198,6 +236,25 @@ def test_no_server_errors_and_declared_authentication_holds(
         _check(app, case, credentials)
 
     fuzz()
+
+
+def test_the_fuzzers_ninjs_answers_are_checked_against_the_iptc_schema(
+    app: Flask, api_schema: Any, credentials: dict[str, dict[str, str]]
+) -> None:
+    """The ninjs answers the fuzzer can meet (an article, a page of them; by ``format`` or by
+    Accept) go through the same checks, the IPTC schema among them."""
+    read = api_schema["/articles/{slug}"]["GET"]
+    listed = api_schema["/articles"]["GET"]
+    before = FIGURES["ninjs_documents"]
+    for case in (
+        read.Case(path_parameters={"slug": STORY}, query={"format": "ninjs"}),
+        read.Case(path_parameters={"slug": STORY}, headers={"Accept": NINJS}),
+        listed.Case(query={"format": "ninjs"}),
+        listed.Case(headers={"Accept": NINJS}),
+    ):
+        _check(app, case, credentials)
+    # The staff token reads the story in each of the four answers (partners hold no licence).
+    assert FIGURES["ninjs_documents"] - before == 4
 
 
 def test_the_fuzzer_covers_every_routed_operation(app: Flask) -> None:

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from jsonschema import Draft202012Validator
 from sqlalchemy.orm import Session
 
 from syndicate.content.models import Article, ImageRole
@@ -38,26 +35,7 @@ from tests.factories import (
     media_store_for,
 )
 from tests.newswire_support import embargoed_story, partner_feed
-
-SCHEMA = Path(__file__).parent / "standards" / "ninjs" / "ninjs-schema_2.2.json"
-NINJS = "application/ninjs+json"
-
-
-@cache
-def _validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    checker = Draft202012Validator.FORMAT_CHECKER
-    # Without these the schema's "uri" and "date-time" formats would pass unchecked.
-    assert {"uri", "date-time"} <= set(checker.checkers)
-    return Draft202012Validator(schema, format_checker=checker)
-
-
-def valid_ninjs(document: dict[str, Any]) -> dict[str, Any]:
-    """``document``, after asserting that it is valid ninjs 2.2."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
-    return document
+from tests.ninjs_support import NINJS, valid_ninjs
 
 
 def _moment(text: str) -> datetime:

@@ -10,6 +10,10 @@ from sqlalchemy import delete, func, select
 from syndicate.audit import AuditEvent
 from syndicate.content.models import Article, ArticleStatus, Author, ImageRole, Section
 from syndicate.content.services import (
+    CAPTION_LENGTH,
+    MAX_IMAGES,
+    MAX_TAGS,
+    NAME_LENGTH,
     ArticleFields,
     ContentError,
     StaleEdit,
@@ -63,6 +67,8 @@ def test_duplicate_slug_is_refused_and_nothing_written(session) -> None:
         ({"author_ids": []}, "author_ids"),
         ({"author_ids": [987654]}, "author_ids"),
         ({"section_id": 987654}, "section_id"),
+        ({"tags": [f"tag {n}" for n in range(MAX_TAGS + 1)]}, "tags"),
+        ({"tags": ["t" * (NAME_LENGTH + 1)]}, "tags"),
     ],
 )
 def test_invalid_fields_are_named(session, change, field) -> None:
@@ -201,6 +207,26 @@ def test_a_second_lead_demotes_the_first(app, session) -> None:
     assert [link.image for link in article.inline_images] == [first]
     with pytest.raises(ContentError):
         attach_image(session, article, first, actor_id=None)
+
+
+def test_the_image_limits_the_api_documents_hold_for_every_caller(app, session) -> None:
+    """The desk's form and the API read the same limits: a caption and the images of one
+    article are refused past them whoever places the image."""
+    store = MediaStore(app.config["MEDIA_DIR"])
+    article = make_article(session, publish=False)
+    image = make_image(session, store)
+    with pytest.raises(ContentError) as info:
+        attach_image(
+            session, article, image, caption_override="c" * (CAPTION_LENGTH + 1), actor_id=None
+        )
+    assert "caption" in info.value.fields
+    attach_image(session, article, image, caption_override="c" * CAPTION_LENGTH, actor_id=None)
+    for _ in range(MAX_IMAGES - 1):
+        attach_image(session, article, make_image(session, store), actor_id=None)
+    with pytest.raises(ContentError) as info:
+        attach_image(session, article, make_image(session, store), actor_id=None)
+    assert "image_id" in info.value.fields
+    assert len(article.images) == MAX_IMAGES
 
 
 def test_tags_that_differ_only_in_case_are_one_tag(session) -> None:

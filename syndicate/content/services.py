@@ -172,6 +172,10 @@ def _validate(session: Session, fields: ArticleFields, article_id: int | None) -
         authors
     ):
         problems["author_ids"] = "An author was not found."
+    if len(fields.tags) > MAX_TAGS:
+        problems["tags"] = f"At most {MAX_TAGS} tags."
+    elif any(len(name.strip()) > NAME_LENGTH for name in fields.tags):
+        problems["tags"] = f"Each tag has at most {NAME_LENGTH} characters."
     if problems:
         raise ContentError("The article was not saved: " + " ".join(problems.values()), problems)
 
@@ -504,6 +508,12 @@ def attach_image(
     """Place ``image`` in ``article``; a new lead replaces the old lead."""
     if any(link.image_id == image.id for link in article.images):
         raise ContentError("That image is already in this article.", {"image_id": "duplicate"})
+    if len(article.images) >= MAX_IMAGES:
+        raise ContentError(f"An article has at most {MAX_IMAGES} images.", {"image_id": "too many"})
+    if len(caption_override.strip()) > CAPTION_LENGTH:
+        raise ContentError(
+            f"A caption has at most {CAPTION_LENGTH:,} characters.", {"caption": "too long"}
+        )
     if role is ImageRole.LEAD:
         for link in list(article.images):
             if link.role is ImageRole.LEAD:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from wtforms import BooleanField, PasswordField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
 
+from syndicate.content.services import KILL_REASON_LENGTH
+from syndicate.newswire.webhooks import SECRET_LENGTH, URL_LENGTH
 from syndicate.web.inputs import BoundaryForm
 
 WEBHOOK_SECRET_MIN = 24
@@ -17,7 +19,7 @@ class KillForm(BoundaryForm):
         "Reason (partners see it)",
         validators=[
             DataRequired("Give the reason for the kill: partners see it."),
-            Length(max=2000),
+            Length(max=KILL_REASON_LENGTH),
         ],
         render_kw={"rows": 3},
     )
@@ -37,12 +39,15 @@ class WebhookForm(BoundaryForm):
 
     url = URLField(
         "Webhook URL",
-        validators=[DataRequired("Enter the URL that should receive notices."), Length(max=500)],
+        validators=[
+            DataRequired("Enter the URL that should receive notices."),
+            Length(max=URL_LENGTH),
+        ],
         description="An https:// address on your side. Notices are POSTed to it as JSON.",
     )
     secret = PasswordField(
         "Signing secret",
-        validators=[Optional(), Length(min=WEBHOOK_SECRET_MIN, max=200)],
+        validators=[Optional(), Length(min=WEBHOOK_SECRET_MIN, max=SECRET_LENGTH)],
         description=f"At least {WEBHOOK_SECRET_MIN} characters. Leave empty to keep the "
         "current secret, or to have one made for you the first time.",
     )

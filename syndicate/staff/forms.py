@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from syndicate.content.models import BodyFormat, ImageRole, SyndicationPolicy
 from syndicate.content.rights import RightsClass
-from syndicate.content.services import LIMITS
+from syndicate.content.services import CAPTION_LENGTH, CORRECTION_LENGTH, LIMITS
 from syndicate.web.inputs import BoundaryForm
 
 BODY_FORMAT_CHOICES = [
@@ -108,7 +108,7 @@ class CorrectionForm(BoundaryForm):
 
     note = TextAreaField(
         "Correction",
-        validators=[DataRequired("Write the correction."), Length(max=4000)],
+        validators=[DataRequired("Write the correction."), Length(max=CORRECTION_LENGTH)],
         render_kw={"rows": 3},
     )
 
@@ -120,7 +120,7 @@ class AttachImageForm(BoundaryForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default=ImageRole.INLINE.value)
     caption_override = TextAreaField(
         "Caption for this article",
-        validators=[Length(max=2000)],
+        validators=[Length(max=CAPTION_LENGTH)],
         description="Optional; leave empty to use the image's own caption.",
         render_kw={"rows": 2},
     )
