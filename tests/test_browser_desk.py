@@ -62,6 +62,12 @@ def test_a_partner_copies_a_story_from_the_desk_and_pastes_it(
         page.fill("#desk-q", "Harlow Bend weighs")
         with page.expect_navigation():
             page.click("form.desk-filters button[type=submit]")
+        # The filters' row is even: labels and fields line up whatever the kind of field.
+        boxes = [
+            page.locator(f"#desk-{name}").bounding_box()
+            for name in ("section", "tag", "from", "to")
+        ]
+        assert len({(round(b["y"]), round(b["height"])) for b in boxes if b}) == 1, boxes
         page.screenshot(path=str(artifacts_dir / "desk-1280.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=str(artifacts_dir / "desk-390.png"), full_page=True)
@@ -93,9 +99,15 @@ def test_a_partner_copies_a_story_from_the_desk_and_pastes_it(
         assert copied == page.locator("#copy-html-text").input_value()
         assert problems.errors == [], problems.errors
 
-        # Pasted into a blank page, it shows what the terms require.
+        # Pasted with the keyboard into a blank page's HTML field (as into a CMS's source
+        # view), then shown as that page: it shows what the terms require.
         blank = context.new_page()
-        blank.set_content(copied)
+        blank.set_content('<textarea id="paste" aria-label="HTML"></textarea>')
+        blank.focus("#paste")
+        blank.keyboard.press("ControlOrMeta+V")
+        pasted = blank.input_value("#paste")
+        assert pasted == copied
+        blank.set_content(pasted)
         assert blank.locator("h1").inner_text().startswith("After its third flood")
         assert blank.locator(".byline").inner_text().startswith("By ")
         credits = blank.locator(".image-credits").inner_text()

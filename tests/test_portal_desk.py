@@ -108,18 +108,25 @@ def test_an_embargo_shows_only_where_a_licence_grants_it_and_says_when_it_lifts(
         embargo_entitled=True,
     )
     # A second licence covers the other section, without embargo entitlement.
-    make_licence(
+    plain = make_licence(
         session, publisher, scope_kind=ScopeKind.SECTIONS, scope_sections=[plain_section.slug]
     )
     session.commit()
+    (entitled,) = [licence for licence in publisher.licenses if licence.id != plain.id]
 
     login(client, email)
     assert _desk_slugs(client) == [opened.slug]
-    page = client.get(f"/portal/desk/{opened.slug}").get_data(as_text=True)
     assert opened.released_at is not None
     lifts = f"{opened.released_at:%Y-%m-%d %H:%M} UTC"
-    assert f'Embargoed until <time datetime="{opened.released_at.isoformat()}">{lifts}' in page
+    marked = f'Embargoed until <time datetime="{opened.released_at.isoformat()}">{lifts}'
+    assert marked in client.get("/portal/desk").get_data(as_text=True)
+    page = client.get(f"/portal/desk/{opened.slug}").get_data(as_text=True)
+    assert marked in page
     assert f"EMBARGOED until {lifts}" in page
+    # The licence panel names the licence that covers the story, and only that one.
+    assert f'href="/portal/licences/{entitled.id}">Licence #{entitled.id}</a>' in page
+    assert f"Licence #{plain.id}<" not in page
+    assert "embargoed stories included" in page
     assert client.get(f"/portal/desk/{closed.slug}").status_code == 404
 
 
