@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -231,6 +232,12 @@ def sibling_app(app: Flask, db: Database, **config: Any) -> Iterator[Flask]:
         own.dispose()
 
 
+def past_this_second() -> None:
+    """Sleep into the next whole second of the clock: a change made before the call then lies
+    in a second that has ended (HTTP dates and cached copies count whole seconds)."""
+    time.sleep(1.02 - time.time() % 1)
+
+
 def without_csrf(page: bytes) -> bytes:
     """``page`` with its CSRF tokens blanked: a token carries the second it was signed in, so
     two renderings of one page a second apart differ there alone."""
@@ -268,7 +275,7 @@ apply = "1000 per minute"
 """
 
 
-def _use_hashing(hasher: PasswordHasher, dummy_hash: str) -> None:
+def _use_hashing(hasher: PasswordHasher, dummy_hash: str | None) -> None:
     passwords._hasher, passwords._DUMMY_HASH = hasher, dummy_hash
 
 
