@@ -10,7 +10,7 @@ header) is valid IPTC ninjs 2.2; and an operation whose declared security needs 
 answers 401 to an anonymous caller (or 404/405 when the generated path matches no route at
 all).
 
-Bounded: 12 examples per operation (50 at the thorough depth), derandomised, every request
+Bounded: 6 examples per operation (50 at the thorough depth), derandomised, every request
 inside the test's transaction, so nothing it creates outlives the test.
 """
 
@@ -48,7 +48,7 @@ from tests.factories import make_article, make_publisher
 from tests.ninjs_support import NINJS, asks_for_ninjs, valid_ninjs
 
 # Per operation and caller: valid, invalid and hostile data mixed (CI runs the thorough count).
-EXAMPLES_PER_OPERATION = examples(50, 12)
+EXAMPLES_PER_OPERATION = examples(50, 6)
 
 # Values every boundary must refuse or take without a server error: NUL (PostgreSQL refuses
 # it in text), a lone surrogate (not Unicode; only a JSON escape can carry it), digits that

@@ -185,7 +185,7 @@ def test_readers_and_writers_over_the_real_caches(
         time.sleep(0.2)
 
     try:
-        failures = run_for(examples(8, 3), [reader] * 4 + [writer] * 2)
+        failures = run_for(examples(8, 2), [reader] * 4 + [writer] * 2)
         assert failures == []
         assert problems == [], problems[:5]
         assert statuses[200] > 50, statuses
@@ -347,7 +347,7 @@ def test_served_churn_with_a_tiny_budget_and_counts_that_survive_the_workers(
             editor.edit()
             time.sleep(0.3)
 
-        failures = run_for(examples(10, 4), [reader] * 5 + [pages, writer])
+        failures = run_for(examples(10, 2), [reader] * 5 + [pages, writer])
         assert failures == []
         assert problems == [], problems[:5]
         assert not any(status >= 500 for status in statuses), statuses

@@ -43,9 +43,9 @@ from syndicate.syndication.query import feed_page
 from tests.depth import examples
 from tests.factories import make_article, make_publisher, make_section
 
-#: 2,000 licence sets in a thorough run (CI), 200 in a quick one; each is checked at three
+#: 2,000 licence sets in a thorough run (CI), 100 in a quick one; each is checked at three
 #: to six moments, so at least three cases per licence set.
-EXAMPLES = examples(thorough=2_000, quick=200)
+EXAMPLES = examples(thorough=2_000, quick=100)
 MIN_MOMENTS, MAX_MOMENTS = 3, 6
 MIN_CASES = 3 * EXAMPLES
 KILL_DAYS = 14

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import gzip
 import logging
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 
 import feedparser
 import pytest
+import time_machine
 from flask import Flask, request
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -37,7 +37,7 @@ from syndicate.syndication.fastpath import FeedFastPath
 from syndicate.syndication.views import feed_cache
 from syndicate.syndication.views import presented_key as view_presented_key
 from tests import test_partner_feeds_workers as workers
-from tests.conftest import fetches_held
+from tests.conftest import fetches_held, past_this_second
 from tests.factories import (
     add_image,
     make_article,
@@ -96,7 +96,7 @@ def served_fast(app: Flask, client: FlaskClient, fmt: str, secret: str, **kw: st
 
 def settle() -> None:
     """Let the second of the last change pass, so feeds carry Last-Modified and stay cached."""
-    time.sleep(1.05)
+    past_this_second()
 
 
 def warm(
@@ -400,8 +400,9 @@ def test_a_licence_ending_by_time_alone_refuses_the_next_request(
     session.commit()
     warm(app, client, secret)
     served_fast(app, client, "rss", secret)
-    time.sleep(max(0.0, (ends_at - utcnow()).total_seconds()) + 0.1)
-    assert get(client, "rss", secret).status_code == 403
+    # The clock moves past it; nothing is written and no time has to pass.
+    with time_machine.travel(ends_at + timedelta(seconds=0.1), tick=True):
+        assert get(client, "rss", secret).status_code == 403
 
 
 def test_a_licence_starting_later_widens_the_feed_from_the_next_request(
@@ -419,9 +420,10 @@ def test_a_licence_starting_later_widens_the_feed_from_the_next_request(
     narrow = warm(app, client, secret)
     assert b"Weir repairs" in narrow.data
     assert b"Ferry fares ruling" not in narrow.data
-    time.sleep(max(0.0, (starts_at - utcnow()).total_seconds()) + 0.1)
-    wide = get(client, "rss", secret)
-    assert b"Ferry fares ruling" in wide.data
+    # The clock moves past it; nothing is written and no time has to pass.
+    with time_machine.travel(starts_at + timedelta(seconds=0.1), tick=True):
+        wide = get(client, "rss", secret)
+        assert b"Ferry fares ruling" in wide.data
 
 
 def test_the_view_teaches_the_fast_path_without_reading_again(
@@ -473,11 +475,12 @@ def test_a_photo_permission_lapsing_by_time_removes_the_photo(
     session.commit()
     first = warm(app, client, secret)
     assert b"Passing Lens" in first.data
-    time.sleep(max(0.0, (lapses_at - utcnow()).total_seconds()) + 0.1)
-    later = get(client, "rss", secret)
-    assert later.status_code == 200
-    assert b"Passing Lens" not in later.data
-    assert image.storage_key.encode() not in later.data
+    # The clock moves past it; nothing is written and no time has to pass.
+    with time_machine.travel(lapses_at + timedelta(seconds=0.1), tick=True):
+        later = get(client, "rss", secret)
+        assert later.status_code == 200
+        assert b"Passing Lens" not in later.data
+        assert image.storage_key.encode() not in later.data
 
 
 def test_the_last_use_is_still_recorded_once_a_minute(

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from syndicate.extensions import limiter
 from syndicate.syndication.models import PickupView
 from syndicate.syndication.views import pixel_signer
+from tests.depth import examples
 from tests.factories import make_article, make_feed_partner
 
-REQUESTS = 3000
+REQUESTS = examples(thorough=3000, quick=1000)
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from syndicate.content.sanitize import ALLOWED_TAGS, clean_html, render_body, render_markdown
 from tests.depth import examples
 
-# Four properties: 10,000 generated documents a thorough run (CI), 1,000 a quick one.
-EXAMPLES = examples(thorough=2_500, quick=250)
+# Four properties: 10,000 generated documents a thorough run (CI), 400 a quick one.
+EXAMPLES = examples(thorough=2_500, quick=100)
 FORBIDDEN_TAGS = {
     "script",
     "style",

@@ -19,6 +19,7 @@ from syndicate.syndication.cache import Store
 from syndicate.syndication.fetches import BATCH, FetchCounter
 from syndicate.syndication.render import CachedFeed
 from tests.conftest import real_commit_database
+from tests.depth import examples
 from tests.factories import make_feed_partner
 
 THREADS = 8
@@ -126,13 +127,13 @@ def test_store_reads_stay_exact_while_other_threads_write() -> None:
 
 
 def test_readers_marking_entries_recent_never_break_a_writer_evicting() -> None:
-    """Readers reorder the map (most recently used) while writers evict from its front.
-    Bounded: a few seconds at most."""
+    """Readers reorder the map (most recently used) while writers evict from its front,
+    for 3 s at the thorough depth (CI), 1 s at the quick one."""
     now = datetime(2026, 5, 1, tzinfo=UTC)
     one = _entry("a")
     store = Store(max_bytes=(one.size + 400) * 8)
     keys = [("feed", publisher, ("all",), "rss") for publisher in range(16)]
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + examples(thorough=3, quick=1)
 
     def reader() -> None:
         while time.monotonic() < deadline:
