@@ -206,15 +206,19 @@ class Payload:
 def test_store_readers_and_writers_never_see_a_stale_or_foreign_entry(
     switch_often: None,
 ) -> None:
-    """Six readers and three writers over one store for three seconds, the label (version)
-    rising meanwhile: every value returned is the one kept under that key and label, and the
-    payloads alive afterwards fit the budget."""
+    """Four readers, three fast-path readers (a grant, then the feed it names) and three
+    writers over one store for three seconds, the label (version) rising meanwhile: every
+    value returned is the one kept under that key and label, every read through is counted,
+    and the payloads alive afterwards fit the budget."""
     budget = 64 * 1024
     store = Store(budget)
     label = [(1, 0)]
     keys = [("feed", n) for n in range(40)]
+    grants = [("grant", n) for n in range(40)]
     wrong: list[str] = []
     rng = random.Random(3)
+
+    through: list[int] = []  # list.append: one atomic step per successful read through
 
     def read() -> None:
         key, now_label = rng.choice(keys), label[0]
@@ -222,16 +226,28 @@ def test_store_readers_and_writers_never_see_a_stale_or_foreign_entry(
         if value is not None and (value.key != key or value.label != now_label):
             wrong.append(f"{key} at {now_label}: {value.key} {value.label}")
 
+    def read_through() -> None:
+        # The fast path's read: a grant, then the feed it names.
+        n, now_label = rng.randrange(len(keys)), label[0]
+        found = store.get_through(("grant", n), lambda g: ("feed", g.key[1]), now_label, 0.0)
+        if found is not None:
+            through.append(1)
+            for value, key in zip(found, (("grant", n), ("feed", n)), strict=True):
+                if value.key != key or value.label != now_label:
+                    wrong.append(f"through {key} at {now_label}: {value.key} {value.label}")
+
     def write() -> None:
-        key, now_label = rng.choice(keys), label[0]
+        key, now_label = rng.choice([*keys, *grants]), label[0]
         store.put(key, now_label, Payload(key, now_label, 4000), 4000 + 64)
 
     def raise_version() -> None:
         label[0] = (label[0][0] + 1, label[0][1] + 1)
         time.sleep(0.01)
 
-    assert run_for(3, [read] * 6 + [write] * 2 + [raise_version]) == []
+    assert run_for(3, [read] * 4 + [read_through] * 3 + [write] * 2 + [raise_version]) == []
     assert wrong == []
+    assert through, "no read went through"
+    assert store.count("grant", "through") == len(through)
     gc.collect()
     alive = sum(len(obj.data) for obj in gc.get_objects() if type(obj) is Payload)
     assert alive <= budget
