@@ -120,7 +120,12 @@ def serve(host: str, port: int | None, workers: int, access_log: bool, outbox_wo
     if not outbox_worker:
         click.echo("No outbox worker: run `syndicate worker` to deliver messages.", err=True)
     run_gunicorn(
-        host=host, port=port, workers=workers, access_log=access_log, outbox_worker=outbox_worker
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=access_log,
+        outbox_worker=outbox_worker,
+        application=app,
     )
 
 

@@ -173,10 +173,34 @@ class _Arbiter(Arbiter):
         super().stop(graceful)
 
 
+def fresh_connections_after_fork(_arbiter: Any, worker: Any) -> None:
+    """gunicorn's ``post_fork`` hook, run in a new worker: forget any database connection
+    the master's application may hold (SQLAlchemy's recipe for a pool that crosses a fork:
+    ``dispose(close=False)`` leaves the master's sockets to the master)."""
+    app = getattr(worker.app, "application", None)
+    database = getattr(app, "extensions", {}).get("syndicate.db")
+    if database is not None:
+        database.engine.dispose(close=False)
+
+
 class _Server(BaseApplication):
-    def __init__(self, options: dict[str, Any], outbox: OutboxWorker | None) -> None:
+    """gunicorn's application: each worker serves ``application`` as the master built it.
+
+    The master builds the application once (importing it takes about a second); each worker
+    inherits it through the fork instead of importing and building its own, so workers boot
+    at once and share the master's memory until they write to it. Building it makes no
+    database connection and starts no thread; every in-process cache, counter and poller
+    starts empty in each worker (see :func:`fresh_connections_after_fork` and the
+    ``os.register_at_fork`` hooks of :mod:`syndicate.ops.metrics` and
+    :mod:`syndicate.syndication.watch`). Without one, each worker builds its own.
+    """
+
+    def __init__(
+        self, options: dict[str, Any], outbox: OutboxWorker | None, application: Any = None
+    ) -> None:
         self.options = options
         self.outbox = outbox
+        self.application = application
         super().__init__()
 
     def load_config(self) -> None:
@@ -184,6 +208,8 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        if self.application is not None:
+            return self.application
         from syndicate.app import create_app
 
         return create_app()
@@ -199,10 +225,17 @@ class _Server(BaseApplication):
 
 
 def run_gunicorn(
-    *, host: str, port: int, workers: int, access_log: bool = True, outbox_worker: bool = True
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    access_log: bool = True,
+    outbox_worker: bool = True,
+    application: Any = None,
 ) -> None:
     """Serve on ``host:port`` with ``workers`` processes, and the outbox worker unless
-    ``outbox_worker`` is false (where ``syndicate worker`` runs apart).
+    ``outbox_worker`` is false (where ``syndicate worker`` runs apart). ``application``, when
+    given, is the one every worker serves (see :class:`_Server`).
 
     The access log prints the path without its query string (``%(U)s``), so secrets
     passed as ``?key=`` never reach a log line. The workers share their metrics through
@@ -219,13 +252,14 @@ def run_gunicorn(
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1",
+        "post_fork": fresh_connections_after_fork,
         "worker_exit": flush_at_exit,
         "child_exit": forget_worker_metrics,
     }
     metrics, ours = metrics_directory()
     outbox = OutboxWorker(outbox_worker_command(os.getpid())) if outbox_worker else None
     try:
-        _Server(options, outbox).run()
+        _Server(options, outbox, application).run()
     finally:
         if ours:
             shutil.rmtree(metrics, ignore_errors=True)

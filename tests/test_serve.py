@@ -213,3 +213,39 @@ def test_no_worker_serves_without_one(bare_instance: Path) -> None:
         assert "syndicate worker" in server.log.read_text()
     finally:
         stop(server.process)
+
+
+def test_workers_serve_the_application_the_master_built(tmp_path: Path) -> None:
+    """The master builds the application once; each worker serves it as inherited."""
+    from flask import Flask
+
+    from syndicate.server import _Server
+
+    built = Flask("built-by-the-master")
+    server = _Server({"bind": "127.0.0.1:0"}, None, built)
+    assert server.load() is built
+
+
+def test_a_forked_worker_forgets_the_masters_connections(tmp_path: Path) -> None:
+    """``post_fork`` empties the inherited pool without closing the master's connections."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from syndicate.app import create_app
+    from syndicate.server import fresh_connections_after_fork
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fork.db'}", "SECRET_KEY": "k"})
+    engine = app.extensions["syndicate.db"].engine
+    with engine.connect() as conn:
+        masters = conn.connection.dbapi_connection
+    assert engine.pool.checkedin() == 1
+    fresh_connections_after_fork(None, SimpleNamespace(app=SimpleNamespace(application=app)))
+    assert engine.pool.checkedin() == 0
+    # The master's connection was forgotten, not closed: it still answers.
+    assert masters is not None
+    assert masters.execute("select 1").fetchone() == (1,)
+    with engine.connect() as conn:
+        assert conn.connection.dbapi_connection is not masters
+        assert conn.execute(text("select 2")).scalar() == 2
+    engine.dispose()
