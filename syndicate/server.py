@@ -120,9 +120,17 @@ def metrics_directory() -> tuple[str, bool]:
         return given, False
     _sweep_orphaned_metrics()
     made = tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
-    _made_here["path"] = made
+    _made_here.update(path=made, pid=str(os.getpid()))
     os.environ[METRICS_ENV] = made
     return made, True
+
+
+def remove_metrics_directory(path: str) -> None:
+    """Remove the metrics folder :func:`metrics_directory` made, from the process that made
+    it only. A gunicorn worker is forked inside the server's call stack and leaves through
+    it too: it must not remove the folder while the other workers still write their counts."""
+    if _made_here.get("path") == path and _made_here.get("pid") == str(os.getpid()):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _sweep_orphaned_metrics() -> None:
@@ -262,4 +270,4 @@ def run_gunicorn(
         _Server(options, outbox, application).run()
     finally:
         if ours:
-            shutil.rmtree(metrics, ignore_errors=True)
+            remove_metrics_directory(metrics)

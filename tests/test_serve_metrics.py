@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -162,6 +163,34 @@ def test_serve_makes_its_own_metrics_folder_and_removes_it(
     finally:
         stop(server.process)
     assert not folder.exists()
+    # Every worker wrote its counts as it left, before the folder went.
+    assert "Exception during worker exit" not in server.log.read_text()
+
+
+def test_a_forked_worker_leaving_through_serve_keeps_the_metrics_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """gunicorn forks its workers inside ``run_gunicorn``, so each leaves through its cleanup
+    too: only the process that made the folder removes it."""
+    from syndicate import server
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(server, "_made_here", {})
+    folder, ours = server.metrics_directory()
+    assert ours
+    assert Path(folder).parent == tmp_path
+    child = os.fork()
+    if child == 0:  # the worker: leave as a gunicorn worker leaves, without pytest's exit
+        try:
+            server.remove_metrics_directory(folder)
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)
+    assert Path(folder).is_dir(), "a worker removed the folder the others still write to"
+    server.remove_metrics_directory(folder)
+    assert not Path(folder).exists()
 
 
 def test_a_worker_stopped_politely_writes_every_count(
