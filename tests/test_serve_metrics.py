@@ -174,7 +174,9 @@ def test_a_forked_worker_leaving_through_serve_keeps_the_metrics_folder(
     too: only the process that made the folder removes it."""
     from syndicate import server
 
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    # setenv first: monkeypatch then restores whatever was there, even nothing.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
     monkeypatch.setattr(server, "_made_here", {})
