@@ -17,7 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.browser_support import fetch, stop
-from tests.test_serve import Served, eventually, instance_env, run, start_server
+from tests.test_serve import Served, eventually, instance_env, migrate, start_server
 
 REQUESTS = 60
 
@@ -48,7 +48,7 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serv
     env = instance_env(instance)
     env["SYNDICATE_CONFIG"] = str(config)
     env["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
-    run(env, "db", "upgrade")
+    migrate(env)
     # A file from an earlier run: serve starts from zero.
     shared.mkdir()
     (shared / "counter_999999.db").write_bytes(b"stale")
@@ -142,7 +142,7 @@ def test_serve_makes_its_own_metrics_folder_and_removes_it(
     env = instance_env(instance)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(SYNDICATE_CONFIG=str(config), TMPDIR=str(temporary))
-    run(env, "db", "upgrade")
+    migrate(env)
     # A folder left by a server that was killed, and one of a server still running.
     orphan = temporary / "syndicate-metrics-999999-dead"
     living = temporary / f"syndicate-metrics-{os.getpid()}-alive"
@@ -205,7 +205,7 @@ def test_a_worker_stopped_politely_writes_every_count(
     env = instance_env(instance)
     env["SYNDICATE_CONFIG"] = str(config)
     env["PROMETHEUS_MULTIPROC_DIR"] = str(instance / "prometheus")
-    run(env, "db", "upgrade")
+    migrate(env)
     server = start_server(instance, env, "--workers", "2", "--no-worker")
     try:
         for _ in range(REQUESTS):
