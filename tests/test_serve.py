@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -243,8 +244,12 @@ def test_a_forked_worker_forgets_the_masters_connections(tmp_path: Path) -> None
     from syndicate.app import create_app
     from syndicate.server import fresh_connections_after_fork
 
+    threads = set(threading.enumerate())
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'fork.db'}", "SECRET_KEY": "k"})
     engine = app.extensions["syndicate.db"].engine
+    # What a worker inherits: building the application connects to nothing, starts no thread.
+    assert set(threading.enumerate()) == threads
+    assert engine.pool.checkedin() == 0
     with engine.connect() as conn:
         masters = conn.connection.dbapi_connection
     assert engine.pool.checkedin() == 1
