@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import shutil
@@ -265,6 +266,9 @@ def run_gunicorn(
         "child_exit": forget_worker_metrics,
     }
     metrics, ours = metrics_directory()
+    # A worker killed by a fatal signal (a crash in an extension module) writes every
+    # thread's Python stack to the error log first; forked workers inherit the handler.
+    faulthandler.enable()
     outbox = OutboxWorker(outbox_worker_command(os.getpid())) if outbox_worker else None
     try:
         _Server(options, outbox, application).run()

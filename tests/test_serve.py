@@ -184,6 +184,31 @@ def test_a_worker_that_dies_is_started_again(served: Served) -> None:
     assert alive(served.worker_pids()[-1])
 
 
+def web_workers(served: Served) -> list[int]:
+    """gunicorn's worker processes of ``served`` (its children but the outbox worker)."""
+    outbox = set(served.worker_pids())
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        if int(fields[1]) == served.process.pid and pid not in outbox:
+            children.append(pid)
+    return children
+
+
+def test_a_web_worker_that_crashes_leaves_its_stacks_in_the_log(served: Served) -> None:
+    [worker] = web_workers(served)
+    os.kill(worker, signal.SIGSEGV)
+    assert eventually(lambda: "Fatal Python error: Segmentation fault" in served.log.read_text())
+    assert "Current thread" in served.log.read_text() or "Thread 0x" in served.log.read_text()
+    # gunicorn starts another worker, which serves.
+    assert eventually(lambda: web_workers(served) and web_workers(served) != [worker])
+    assert eventually(lambda: fetch(served.base_url + "/healthz")[0] == 200)
+
+
 def test_stopping_serve_stops_its_worker(served: Served) -> None:
     pids = eventually(served.worker_pids)
     assert pids, served.log.read_text()[-3000:]
