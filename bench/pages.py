@@ -102,7 +102,9 @@ def server_options() -> dict[str, Any]:
     captured: dict[str, Any] = {}
 
     class _Capture:
-        def __init__(self, options: dict[str, Any], _outbox: Any = None) -> None:
+        def __init__(
+            self, options: dict[str, Any], _outbox: Any = None, _application: Any = None
+        ) -> None:
             captured.update(options)
 
         def run(self) -> None:
