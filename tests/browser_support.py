@@ -80,6 +80,22 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) ->
     raise RuntimeError(f"the server did not answer in time:\n{log.read_text()[-4000:]}")
 
 
+def gunicorn_workers(server_pid: int) -> list[int]:
+    """gunicorn's workers: the server's children forked from it (same command line, which
+    leaves out the outbox worker it also starts)."""
+    master = Path(f"/proc/{server_pid}/cmdline").read_bytes()
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if parent == server_pid and cmdline == master:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     """Stop a gunicorn master and its workers, gracefully first."""
     if process.poll() is not None:

@@ -35,6 +35,7 @@ from syndicate.newswire.models import FeedFetch
 from syndicate.syndication import version
 from syndicate.syndication.cache import Store
 from syndicate.syndication.watch import SETTLE_SECONDS
+from tests.browser_support import gunicorn_workers
 from tests.conftest import real_commit_database
 from tests.depth import examples
 from tests.factories import make_article, make_feed_partner
@@ -260,21 +261,6 @@ def test_store_readers_and_writers_never_see_a_stale_or_foreign_entry(
 # ----------------------------------------------------------------------------- served
 
 
-def worker_pids(server_pid: int) -> list[int]:
-    """gunicorn's workers: the server's children forked from it (same command line)."""
-    master = Path(f"/proc/{server_pid}/cmdline").read_bytes()
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if parent == server_pid and cmdline == master:
-            pids.append(int(stat.parent.name))
-    return pids
-
-
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -370,7 +356,7 @@ def test_served_churn_with_a_tiny_budget_and_counts_that_survive_the_workers(
         assert sum(answered.values()) > 100, statuses
 
         # Every worker asked to exit politely; the server starts new ones.
-        workers = worker_pids(server.pid)
+        workers = gunicorn_workers(server.pid)
         assert len(workers) == 2, workers
         for pid in workers:
             os.kill(pid, signal.SIGTERM)

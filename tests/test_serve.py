@@ -22,7 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import fetch, free_port, stop, syndicate_command, wait_until_serving
+from tests.browser_support import (
+    fetch,
+    free_port,
+    gunicorn_workers,
+    stop,
+    syndicate_command,
+    wait_until_serving,
+)
 
 WORKER_STARTED = re.compile(r"Outbox worker started \(pid (\d+)\)")
 
@@ -184,28 +191,13 @@ def test_a_worker_that_dies_is_started_again(served: Served) -> None:
     assert alive(served.worker_pids()[-1])
 
 
-def web_workers(served: Served) -> list[int]:
-    """gunicorn's worker processes of ``served`` (its children but the outbox worker)."""
-    outbox = set(served.worker_pids())
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(stat.parent.name)
-        if int(fields[1]) == served.process.pid and pid not in outbox:
-            children.append(pid)
-    return children
-
-
 def test_a_web_worker_that_crashes_leaves_its_stacks_in_the_log(served: Served) -> None:
-    [worker] = web_workers(served)
+    [worker] = gunicorn_workers(served.process.pid)
     os.kill(worker, signal.SIGSEGV)
     assert eventually(lambda: "Fatal Python error: Segmentation fault" in served.log.read_text())
     assert "Current thread" in served.log.read_text() or "Thread 0x" in served.log.read_text()
     # gunicorn starts another worker, which serves.
-    assert eventually(lambda: web_workers(served) and web_workers(served) != [worker])
+    assert eventually(lambda: gunicorn_workers(served.process.pid) not in ([], [worker]))
     assert eventually(lambda: fetch(served.base_url + "/healthz")[0] == 200)
 
 

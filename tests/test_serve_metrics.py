@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.browser_support import fetch, stop
+from tests.browser_support import fetch, gunicorn_workers, stop
 from tests.test_serve import Served, eventually, instance_env, migrate, start_server
 
 REQUESTS = 60
@@ -63,19 +63,6 @@ def _healthz_count(server: Served) -> float:
     status, body = fetch(server.base_url + "/metrics")
     assert status == 200, body
     return _count(body, "syndicate_http_requests_total", route="ops.healthz")
-
-
-def _worker_processes(server: Served) -> list[int]:
-    """The gunicorn workers of ``server`` (children of its master process)."""
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == server.process.pid:
-            children.append(int(stat.parent.name))
-    return children
 
 
 def _get_fresh_connection(url: str) -> int:
@@ -210,7 +197,7 @@ def test_a_worker_stopped_politely_writes_every_count(
     try:
         for _ in range(REQUESTS):
             assert _get_fresh_connection(server.base_url + "/healthz") == 200
-        workers = _worker_processes(server)
+        workers = gunicorn_workers(server.process.pid)
         assert len(workers) == 2
         for pid in workers:
             os.kill(pid, signal.SIGTERM)
