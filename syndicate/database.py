@@ -6,6 +6,8 @@ No Flask here: the CLI, the web layer and the tests all build sessions from a
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -53,11 +55,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 class Database:
-    """An engine and the session factory bound to it."""
+    """An engine and the session factory bound to it.
+
+    A forked child (a gunicorn worker serving the application its master built) starts
+    with an empty pool: the parent's connections are forgotten there, not closed, and stay
+    the parent's (SQLAlchemy's ``dispose(close=False)`` recipe for a pool that crosses a
+    fork).
+    """
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        _DATABASES.add(self)
         # Every new session starts with a copy of this.
         self.session_info: dict[str, Any] = {}
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
@@ -96,3 +105,14 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_connections_in_child() -> None:
+    for database in list(_DATABASES):
+        database.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections_in_child)

@@ -182,16 +182,6 @@ class _Arbiter(Arbiter):
         super().stop(graceful)
 
 
-def fresh_connections_after_fork(_arbiter: Any, worker: Any) -> None:
-    """gunicorn's ``post_fork`` hook, run in a new worker: forget any database connection
-    the master's application may hold (SQLAlchemy's recipe for a pool that crosses a fork:
-    ``dispose(close=False)`` leaves the master's sockets to the master)."""
-    app = getattr(worker.app, "application", None)
-    database = getattr(app, "extensions", {}).get("syndicate.db")
-    if database is not None:
-        database.engine.dispose(close=False)
-
-
 class _Server(BaseApplication):
     """gunicorn's application: each worker serves ``application`` as the master built it.
 
@@ -199,8 +189,8 @@ class _Server(BaseApplication):
     inherits it through the fork instead of importing and building its own, so workers boot
     at once and share the master's memory until they write to it. Building it makes no
     database connection and starts no thread; every in-process cache, counter and poller
-    starts empty in each worker (see :func:`fresh_connections_after_fork` and the
-    ``os.register_at_fork`` hooks of :mod:`syndicate.ops.metrics` and
+    starts empty in each worker (the ``os.register_at_fork`` hooks of
+    :mod:`syndicate.database`, :mod:`syndicate.ops.metrics` and
     :mod:`syndicate.syndication.watch`). Without one, each worker builds its own.
     """
 
@@ -261,7 +251,6 @@ def run_gunicorn(
         "access_log_format": ACCESS_LOG_FORMAT,
         "errorlog": "-",
         "forwarded_allow_ips": "127.0.0.1",
-        "post_fork": fresh_connections_after_fork,
         "worker_exit": flush_at_exit,
         "child_exit": forget_worker_metrics,
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -52,4 +54,31 @@ def test_transaction_rolls_back_on_error(tmp_path) -> None:
         failing_unit_of_work()
     with database.transaction() as session:
         assert session.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    database.dispose()
+
+
+def test_a_forked_child_forgets_the_parents_connections(database_url: str) -> None:
+    """A forked process (a gunicorn worker) starts with an empty pool; the parent's
+    connection is left open for the parent."""
+    database = Database(database_url)
+    with database.engine.connect() as conn:
+        parents = conn.connection.dbapi_connection
+    assert database.engine.pool.checkedin() == 1
+    child = os.fork()
+    if child == 0:  # the child reports through its exit status, without pytest's exit
+        status = 1
+        try:
+            if database.engine.pool.checkedin() == 0:
+                with database.engine.connect() as conn:
+                    fresh = conn.connection.dbapi_connection is not parents
+                    status = 0 if fresh and conn.execute(text("select 2")).scalar() == 2 else 2
+        finally:
+            os._exit(status)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's connection was not closed by the child: it still answers, from the pool.
+    assert database.engine.pool.checkedin() == 1
+    with database.engine.connect() as conn:
+        assert conn.connection.dbapi_connection is parents
+        assert conn.execute(text("select 1")).scalar() == 1
     database.dispose()
