@@ -28,6 +28,8 @@ ENTITY = frozenset({"allow", "content-language", "content-md5", "content-range",
 # what they may hold beside the bodies and headers they share with it.
 MAX_ANSWERS = 4
 ANSWERS_BYTES = MAX_ANSWERS * 2048
+# Accept-Encoding tokens that allow gzip.
+GZIP_TOKENS = frozenset({"gzip", "x-gzip", "*"})
 
 
 def strong_etag(data: bytes) -> str:
@@ -95,8 +97,10 @@ def answer(rep: Representation, environ: Mapping[str, str]) -> Answer:
     a validator matches, the gzip bytes with their own ETag to a client that accepts them,
     the identity bytes otherwise. Each of the four is built once and kept in ``rep``."""
     gzip = accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
-    fresh = not_modified(
-        rep, environ.get("HTTP_IF_NONE_MATCH", ""), environ.get("HTTP_IF_MODIFIED_SINCE", "")
+    if_none_match = environ.get("HTTP_IF_NONE_MATCH", "")
+    if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE", "")
+    fresh = bool(if_none_match or if_modified_since) and not_modified(
+        rep, if_none_match, if_modified_since
     )
     known = rep.answers.get((gzip, fresh))
     if known is None:  # one dict store: atomic, with or without a GIL
@@ -119,9 +123,12 @@ def _answer(rep: Representation, gzip: bool, fresh: bool) -> Answer:
 
 def accepts_gzip(accept_encoding: str) -> bool:
     """Whether an ``Accept-Encoding`` header allows gzip (``q=0`` refuses it)."""
+    if ";" not in accept_encoding:
+        # No quality values (the usual header): any token that names gzip allows it.
+        return not GZIP_TOKENS.isdisjoint(map(str.strip, accept_encoding.lower().split(",")))
     for part in accept_encoding.lower().split(","):
         token, _, params = part.strip().partition(";")
-        if token.strip() in ("gzip", "x-gzip", "*"):
+        if token.strip() in GZIP_TOKENS:
             quality = params.strip()
             if quality.startswith("q="):
                 try:

@@ -83,17 +83,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from syndicate.syndication import init_app as init_syndication
 
     init_syndication(app)
+    from syndicate.ops import init_app as init_ops
     from syndicate.syndication import fastpath
     from syndicate.web import pagecache
 
-    # Kept pages and cached partner feeds are answered before anything else runs; the feed
-    # fast path goes outermost, since feed readers poll far more often than people browse.
+    # Kept pages are answered before anything else runs. Probes and metrics: the request
+    # counter wraps them, so page cache answers count too. The partner feed fast path goes
+    # outermost, since feed readers poll far more often than people browse; it counts its
+    # own answers.
     pagecache.install(app)
-    fastpath.install(app)
-    from syndicate.ops import init_app as init_ops
-
-    # Probes and metrics; the request counter goes outermost, so cache answers count too.
     init_ops(app)
+    fastpath.install(app)
     from syndicate.cli import register_commands
 
     register_commands(app)

@@ -47,6 +47,7 @@ from tests.factories import (
     make_section,
     media_store_for,
 )
+from tests.test_ops import scrape, value
 from tests.test_partner_feeds_workers import seed, serving, worker_app
 
 # A freshly migrated database whose commits are real (the two-worker tests share it).
@@ -289,6 +290,42 @@ def test_conditional_requests_get_304_from_the_fast_path(
     stale = served_fast(app, client, "json", secret, **{"If-None-Match": '"old"'})
     assert stale.status_code == 200
     assert stale.data == response.data
+
+
+def test_fast_answers_are_counted_like_the_views_in_the_request_and_cache_metrics(
+    client: FlaskClient, session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path wraps the metrics middleware and counts its own answers: by the view's
+    route, method and status, as feed fetches, in the latency histogram, and as cache hits."""
+    monkeypatch.setitem(app.config, "METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32"])
+    make_article(session, headline="Ferry timetable redrawn")
+    _publisher, secret = make_feed_partner(session)
+    session.commit()
+    settle()
+    etag = warm(app, client, secret, "rss").headers["ETag"]
+    before = scrape(client)
+    served_fast(app, client, "rss", secret)
+    served_fast(app, client, "rss", secret, **{"If-None-Match": etag})
+    fast = fast_path(app)
+    answered = fast.served
+    assert client.head("/feeds/partner.rss", headers=bearer(secret)).status_code == 200
+    assert fast.served == answered + 1
+    after = scrape(client)
+
+    def gained(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    route = "syndication.partner_rss"
+    total = "syndicate_http_requests_total"
+    assert gained(total, route=route, method="GET", status="200") == 1
+    assert gained(total, route=route, method="GET", status="304") == 1
+    assert gained(total, route=route, method="HEAD", status="200") == 1
+    assert gained("syndicate_feed_fetches_total", feed=route, status="200") == 2
+    assert gained("syndicate_feed_fetches_total", feed=route, status="304") == 1
+    assert gained("syndicate_http_request_duration_seconds_count", route=route) == 3
+    # Each answer found the grant, then the feed it names.
+    assert gained("syndicate_cache_hits_total", cache="grant") == 3
+    assert gained("syndicate_cache_hits_total", cache="feed") == 3
 
 
 def test_switched_off_nothing_is_served_fast(

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from syndicate.app import create_app
 from syndicate.migrate import alembic_config, upgrade
+from syndicate.ops import metrics
 from syndicate.ops.heartbeat import last_heartbeat, record_heartbeat
 from syndicate.orm import utcnow
 from syndicate.outbox.models import MessageStatus, OutboxMessage
+from syndicate.syndication.cache import store_for
 from tests.factories import make_article, make_section
 
 TOKEN = "metrics-token-for-the-scraper"
@@ -294,6 +296,26 @@ def test_feed_fetches_and_cache_hits_are_counted(client: FlaskClient, session: S
     }
     assert ratios
     assert all(0 < ratio <= 1 for ratio in ratios.values())
+
+
+def test_a_flush_alone_copies_the_cache_counts_into_the_counters(app: Flask) -> None:
+    """A worker that only answers from memory (no request reaches Flask) still publishes
+    its cache hits and misses: the tally's flush copies them, as its timer runs it."""
+    store = store_for(app)
+    key = ("page", "flush-only")
+
+    def counted(name: str) -> float:
+        return metrics.LOCAL.get_sample_value(name, {"cache": "page"}) or 0.0
+
+    metrics.flush()
+    hits, misses = counted("syndicate_cache_hits_total"), counted("syndicate_cache_misses_total")
+    assert store.get(key, 1, None) is None
+    assert store.put(key, 1, "kept", 10)
+    assert store.get(key, 1, None) == "kept"
+    assert store.get(key, 1, None) == "kept"
+    metrics.flush()
+    assert counted("syndicate_cache_hits_total") - hits == 2
+    assert counted("syndicate_cache_misses_total") - misses == 1
 
 
 @pytest.mark.usefixtures("open_metrics")

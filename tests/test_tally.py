@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -188,5 +189,45 @@ def test_an_idle_process_writes_its_counts_on_a_timer(tmp_path: Path) -> None:
                 with database.session() as session:
                     written = session.scalar(select(func.sum(FeedFetch.count))) or 0
             assert written == 3
+        finally:
+            database.dispose()
+
+
+def test_a_forked_worker_writes_its_own_counts_on_its_own_timer(tmp_path: Path) -> None:
+    """A gunicorn worker is forked from a process that may have counted: the worker starts
+    its own timer, writes what it counted, and leaves what the parent counted to the parent."""
+    with real_commit_database(tmp_path) as url:
+        database = Database(url)
+        try:
+            with database.transaction() as session:
+                publisher, _secret = make_feed_partner(session)
+                session.flush()
+                publisher_id = publisher.id
+
+            def written() -> int:
+                with database.session() as session:
+                    return int(session.scalar(select(func.sum(FeedFetch.count))) or 0)
+
+            counter = FetchCounter(interval_seconds=3600, database=database)
+            counter.hit(publisher_id, DAY)  # the parent's, not due for an hour
+            assert counter._timer is not None
+            child = os.fork()
+            if child == 0:  # the child reports through its exit status, without pytest's exit
+                status = 1
+                try:
+                    counter.interval = 0.2
+                    counter.hit(publisher_id, DAY)
+                    counter.hit(publisher_id, DAY)
+                    deadline = time.monotonic() + 10
+                    while written() != 2 and time.monotonic() < deadline:
+                        time.sleep(0.1)
+                    status = 0 if written() == 2 else 2
+                finally:
+                    os._exit(status)
+            _pid, status = os.waitpid(child, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            assert written() == 2
+            assert counter.flush() == 1
+            assert written() == 3
         finally:
             database.dispose()

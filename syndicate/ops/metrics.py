@@ -18,12 +18,14 @@ the application sees the address: behind a proxy set ``trusted_proxies``), or on
 constant time; the configuration holds only the hash). Anyone else gets 401 (a token is
 configured) or 403. With neither configured nobody may read.
 
-**Where counted.** :class:`MetricsMiddleware` wraps the whole WSGI stack, so answers the page
-cache and the partner feed fast path give below Flask are counted like the others.
+**Where counted.** :class:`MetricsMiddleware` wraps Flask and the page cache, so pages
+answered from memory are counted like the others. The partner feed fast path wraps it and
+counts its own answers in the same :class:`Tally`, under the labels the middleware would give
+them (:mod:`syndicate.syndication.fastpath`).
 
-**When written.** A request adds to this process's :class:`Tally` (plain numbers under one
-lock); a background thread adds the tally to the Prometheus values every
-``METRICS_FLUSH_SECONDS``, and so do a scrape (before it reads) and gunicorn's
+**When written.** A request adds to this process's :class:`Tally` (one append to a deque);
+a background thread adds the tally, and the caches' hits and misses, to the Prometheus values
+every ``METRICS_FLUSH_SECONDS``, and so do a scrape (before it reads) and gunicorn's
 ``worker_exit``. In multiprocess mode each Prometheus write is a locked write to a
 memory-mapped file after a ``getpid()`` call, and a request made four: counting one took
 about 49,000 instructions that way, about 17,000 through the tally. A scrape therefore
@@ -42,7 +44,9 @@ import logging
 import os
 import threading
 import time
+import weakref
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -132,9 +136,8 @@ UNMATCHED = "(unmatched)"
 REDIRECT = "(redirect)"
 # Paths remembered with their endpoint (for answers given below Flask); cleared when full.
 ROUTE_MEMORY = 4096
-# Cache counts are copied into the counters at most this often per process (reading them
-# walks the cache), and always by the process answering a scrape.
-CACHE_SYNC_SECONDS = 1.0
+# Requests waiting in a tally's deque that the next request folds in itself.
+BATCH = 4096
 
 
 def multiprocess_directory() -> str | None:
@@ -148,7 +151,6 @@ class CacheCounts:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.seen: dict[tuple[str, str], int] = {}
-        self.synced = 0.0
         self.lock = threading.Lock()
 
     def read(self) -> dict[tuple[str, str], int]:
@@ -165,16 +167,9 @@ class CacheCounts:
             for event in ("hits", "misses")
         }
 
-    def sync(self, force: bool = False) -> None:
-        """Add what the caches counted since the last sync (skipped while another thread
-        syncs, or within ``CACHE_SYNC_SECONDS`` of the last unless ``force``)."""
-        now = time.monotonic()
-        if not force and now - self.synced < CACHE_SYNC_SECONDS:
-            return
-        if not self.lock.acquire(blocking=force):
-            return
-        try:
-            self.synced = now
+    def sync(self) -> None:
+        """Add what the caches counted since the last sync (a flush calls it)."""
+        with self.lock:
             for (kind, event), total in self.read().items():
                 before = self.seen.get((kind, event), 0)
                 # A store that was replaced starts again from zero: count it afresh.
@@ -183,25 +178,32 @@ class CacheCounts:
                     counter = CACHE_HITS if event == "hits" else CACHE_MISSES
                     counter.labels(cache=kind).inc(delta)
                 self.seen[kind, event] = total
-        finally:
-            self.lock.release()
 
 
 class Tally:
-    """This process's requests since the last flush: per (route, method, status), the seconds
-    spent and the count in each latency bucket. Every read and write of ``pending`` is under
-    ``lock``; ``flushing`` makes a flush whole, so one that returns has written every request
-    recorded before it began, whatever other thread was flushing meanwhile."""
+    """This process's requests since the last flush.
+
+    A request only appends ``(key, seconds)`` to ``recent`` (a deque: its appends and pops
+    are documented thread-safe). Under ``lock`` they are folded into ``pending``: per
+    (route, method, status), the seconds spent and the count in each latency bucket; a
+    flush folds first, and so does a request that finds ``BATCH`` waiting. ``flushing``
+    makes a flush whole, so one that returns has written every request recorded before it
+    began, whatever other thread was flushing meanwhile. A flush also copies the cache
+    counts of every application counted here (:class:`CacheCounts`) into the counters.
+    """
 
     # Seconds between flushes; set from the configuration by install().
     interval = 1.0
 
     def __init__(self) -> None:
         self._reset()
+        # Kept across a fork: the applications a forked worker serves are its parent's.
+        self.caches: weakref.WeakSet[CacheCounts] = weakref.WeakSet()
 
     def _reset(self) -> None:
         self.lock = threading.Lock()
         self.flushing = threading.Lock()
+        self.recent: deque[tuple[tuple[str, str, str], float]] = deque()
         self.pending: dict[tuple[str, str, str], list[float]] = {}
         self.flusher: threading.Thread | None = None
 
@@ -209,27 +211,41 @@ class Tally:
         """In a forked child: the parent's counts are the parent's to write, its locks may
         have been held at the fork, and its flusher thread did not come along."""
         self._reset()
+        for counts in self.caches:
+            counts.lock = threading.Lock()
 
     def add(self, key: tuple[str, str, str], seconds: float) -> None:
-        """Count one request of ``key`` that took ``seconds``."""
-        # bisect_left finds the first bound >= seconds, as a histogram's "le" does.
-        bucket = 1 + bisect_left(LATENCY_BOUNDS, seconds)
-        with self.lock:
-            entry = self.pending.get(key)
+        """Count one request of ``key`` (route, method, status) that took ``seconds``."""
+        self.recent.append((key, seconds))
+        # Reading ``flusher`` unlocked is only a hint: it is checked again under the lock.
+        if self.flusher is None or len(self.recent) >= BATCH:
+            with self.lock:
+                self._fold()
+                if self.flusher is None:
+                    self.flusher = threading.Thread(
+                        target=self._flush_forever, name="syndicate-metrics-flush", daemon=True
+                    )
+                    self.flusher.start()
+
+    def _fold(self) -> None:
+        # With the lock held: only folding pops, so every request counted is still there.
+        recent, pending = self.recent, self.pending
+        for _ in range(len(recent)):
+            key, seconds = recent.popleft()
+            entry = pending.get(key)
             if entry is None:
-                entry = self.pending[key] = [0.0] * (len(LATENCY_LE) + 1)
+                entry = pending[key] = [0.0] * (len(LATENCY_LE) + 1)
             entry[0] += seconds
-            entry[bucket] += 1
-            if self.flusher is None:
-                self.flusher = threading.Thread(
-                    target=self._flush_forever, name="syndicate-metrics-flush", daemon=True
-                )
-                self.flusher.start()
+            # bisect_left finds the first bound >= seconds, as a histogram's "le" does.
+            entry[1 + bisect_left(LATENCY_BOUNDS, seconds)] += 1
 
     def flush(self) -> None:
-        """Add everything counted so far to the Prometheus values."""
+        """Add everything counted so far, and the caches' counts, to the Prometheus values."""
         with self.flushing:
+            for counts in list(self.caches):
+                counts.sync()
             with self.lock:
+                self._fold()
                 pending, self.pending = self.pending, {}
             for (route, method, status), entry in pending.items():
                 count = sum(entry[1:])
@@ -268,6 +284,7 @@ class MetricsMiddleware:
         self.app = app
         self.wsgi_app = wsgi_app
         self.caches = CacheCounts(app)
+        TALLY.caches.add(self.caches)
         self.lock = threading.Lock()
         # (method, path) -> endpoint, for answers given below Flask (cleared when full).
         self.routes: dict[tuple[str, str], str] = {}
@@ -318,7 +335,6 @@ class MetricsMiddleware:
         route = self.route(environ)
         method = str(environ.get("REQUEST_METHOD", ""))
         TALLY.add((route, method if method in METHODS else "other", status), seconds)
-        self.caches.sync()
 
 
 class DatabaseFigures:
@@ -493,7 +509,6 @@ def _metrics_view() -> Response:
             return refusal
     if not allowed:
         return _plain("This address may not read the metrics.\n", 403)
-    current_app.extensions["ops.metrics"].caches.sync(force=True)
     TALLY.flush()
     response = Response(exposition_bytes(), content_type=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"

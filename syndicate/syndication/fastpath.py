@@ -7,18 +7,23 @@ feed of that grant's scope. The view labels the grant with the version it read *
 the key and the licences, and keeps it only until a licence starts or ends or the key's use
 is due to be recorded again; revoking or rotating a key, suspending a publisher and any
 licence change raise the version. Everything else goes to Flask unchanged.
+
+It wraps the whole stack, request metrics included, and counts what it answers itself:
+the metrics middleware would cost more than the answer (see :mod:`syndicate.ops.metrics`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
 
 from feeds.http import answer
 from licenses.keys import looks_like_feed_key
-from syndicate.orm import utcnow
+from syndicate.ops.metrics import TALLY, MetricsMiddleware
 from syndicate.syndication.cache import store_for
 from syndicate.syndication.credentials import presented_digest, presented_key
 from syndicate.syndication.tagfilter import names_tag
@@ -50,6 +55,15 @@ class FeedFastPath:
         self.watch = watch_for(app)
         self.fetches = app.extensions["syndication.fetches"]
         self.production = app.config["ENV"] == "production"
+        # The request counter's key for each answer this can give, as the metrics
+        # middleware would label it.
+        metrics: MetricsMiddleware = app.extensions["ops.metrics"]
+        self.tally_keys = {
+            (path, method, code): (metrics.match(method, path), method, str(code))
+            for path in FEED_PATHS
+            for method in ("GET", "HEAD")
+            for code in STATUS
+        }
 
     @property
     def served(self) -> int:
@@ -57,15 +71,18 @@ class FeedFastPath:
         return self.store.count("grant", "through")
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """Answer a partner feed cache hit here; hand everything else to Flask."""
-        fmt = FEED_PATHS.get(environ.get("PATH_INFO", ""))
-        if fmt is None or not self.enabled or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        """Answer a partner feed cache hit here; hand everything else on."""
+        path = environ.get("PATH_INFO", "")
+        fmt = FEED_PATHS.get(path)
+        method = environ.get("REQUEST_METHOD")
+        if fmt is None or method not in ("GET", "HEAD") or not self.enabled:
             return self.wsgi_app(environ, start_response)
-        # A feed filtered by tag is the view's to answer (see .tagfilter).
-        if names_tag(environ):
+        started = time.perf_counter()
+        # A feed filtered by tag is the view's to answer (see .tagfilter). A cookie may
+        # carry a session the view would refresh: leave those to Flask too.
+        if environ.get("HTTP_COOKIE") or (environ.get("QUERY_STRING") and names_tag(environ)):
             return self.wsgi_app(environ, start_response)
-        # A cookie may carry a session the view would refresh: leave those to Flask.
-        secret = None if environ.get("HTTP_COOKIE") else presented_key(environ)
+        secret = presented_key(environ)
         if not secret or not looks_like_feed_key(secret):
             return self.wsgi_app(environ, start_response)
         try:
@@ -73,20 +90,22 @@ class FeedFastPath:
         except Exception:  # the view answers, or reports the failure itself
             self.app.logger.exception("Partner feed fast path could not read the version")
             return self.wsgi_app(environ, start_response)
-        now = utcnow()
+        now = datetime.now(UTC)
         grant = ("grant", presented_digest(environ, secret))
-        found = self.store.get_through(grant, lambda held: ("feed", *held, fmt), label, now)
+        found = self.store.get_through(grant, "feed", fmt, label, now)
         if found is None:
             return self.wsgi_app(environ, start_response)
         (publisher_id, _scope), entry = found
         status, headers, body = answer(entry.representation, environ)
         start_response(STATUS[status], [*headers, *(PRODUCTION if self.production else SECURITY)])
         self.fetches.hit(publisher_id, now.date())
-        return [body] if body and environ.get("REQUEST_METHOD") != "HEAD" else []
+        TALLY.add(self.tally_keys[path, method, status], time.perf_counter() - started)
+        return [body] if body and method == "GET" else []
 
 
 def install(app: Flask) -> FeedFastPath:
-    """Wrap ``app.wsgi_app``; ``FEEDS_FAST_PATH`` switches it on or off."""
+    """Wrap ``app.wsgi_app``, request metrics included; ``FEEDS_FAST_PATH`` switches it on
+    or off."""
     fast = FeedFastPath(app, app.wsgi_app, enabled=bool(app.config.get("FEEDS_FAST_PATH", True)))
     app.wsgi_app = fast  # type: ignore[method-assign]
     app.extensions["syndication.fastpath"] = fast

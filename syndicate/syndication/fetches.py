@@ -11,6 +11,7 @@ A write that fails puts its counts back for the next one.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import weakref
@@ -51,6 +52,7 @@ class FetchCounter:
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._timer: threading.Thread | None = None
+        _COUNTERS.add(self)
 
     def hit(self, publisher_id: int, day: date) -> None:
         """Count one fetch; write the counts when the interval has passed."""
@@ -59,8 +61,7 @@ class FetchCounter:
             with self._lock:
                 self._fold()
         if self.database is not None:
-            # Not alive in a forked child either: each process gets its own.
-            if self._timer is None or not self._timer.is_alive():
+            if self._timer is None:
                 self._start_timer()
             if time.monotonic() - self._last_flush >= self.interval:
                 self.flush()
@@ -101,9 +102,18 @@ class FetchCounter:
         for _ in range(len(recent)):
             totals[recent.popleft()] += 1
 
+    def _after_fork(self) -> None:
+        # The parent's counts are the parent's to write, its lock may have been held at the
+        # fork, and its timer thread did not come along.
+        self._lock = threading.Lock()
+        self._recent = deque()
+        self._totals = Counter()
+        self._last_flush = time.monotonic()
+        self._timer = None
+
     def _start_timer(self) -> None:
         with self._lock:
-            if self._timer is None or not self._timer.is_alive():
+            if self._timer is None:
                 self._timer = threading.Thread(
                     target=_timer, args=(weakref.ref(self),), daemon=True
                 )
@@ -122,6 +132,17 @@ def _timer(ref: weakref.ref[FetchCounter]) -> None:
             counter.flush()
         del counter
         pause.wait(wait)
+
+
+_COUNTERS: weakref.WeakSet[FetchCounter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for counter in list(_COUNTERS):
+        counter._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def install(app: Flask) -> FetchCounter:
