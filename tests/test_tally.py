@@ -169,33 +169,10 @@ def test_readers_marking_entries_recent_never_break_a_writer_evicting() -> None:
     assert store.stats()["bytes"] <= store.max_bytes
 
 
-def test_an_idle_process_writes_its_counts_on_a_timer(tmp_path: Path) -> None:
-    """No request after the last count: the counter's own thread writes it."""
-    with real_commit_database(tmp_path) as url:
-        database = Database(url)
-        try:
-            with database.transaction() as session:
-                publisher, _secret = make_feed_partner(session)
-                session.flush()
-                publisher_id = publisher.id
-            counter = FetchCounter(interval_seconds=0.3, database=database)
-            counter._last_flush = time.monotonic()  # not due when counted
-            for _ in range(3):
-                counter.hit(publisher_id, DAY)
-            deadline = time.monotonic() + 10
-            written = 0
-            while written != 3 and time.monotonic() < deadline:
-                time.sleep(0.1)
-                with database.session() as session:
-                    written = session.scalar(select(func.sum(FeedFetch.count))) or 0
-            assert written == 3
-        finally:
-            database.dispose()
-
-
-def test_a_forked_worker_writes_its_own_counts_on_its_own_timer(tmp_path: Path) -> None:
-    """A gunicorn worker is forked from a process that may have counted: the worker starts
-    its own timer, writes what it counted, and leaves what the parent counted to the parent."""
+@pytest.fixture
+def counted_partner(tmp_path: Path) -> Iterator[tuple[Database, int, Callable[[], int]]]:
+    """A real-commit database with one partner: the database, the partner's id, and how
+    many fetches the database holds."""
     with real_commit_database(tmp_path) as url:
         database = Database(url)
         try:
@@ -208,26 +185,50 @@ def test_a_forked_worker_writes_its_own_counts_on_its_own_timer(tmp_path: Path) 
                 with database.session() as session:
                     return int(session.scalar(select(func.sum(FeedFetch.count))) or 0)
 
-            counter = FetchCounter(interval_seconds=3600, database=database)
-            counter.hit(publisher_id, DAY)  # the parent's, not due for an hour
-            assert counter._timer is not None
-            child = os.fork()
-            if child == 0:  # the child reports through its exit status, without pytest's exit
-                status = 1
-                try:
-                    counter.interval = 0.2
-                    counter.hit(publisher_id, DAY)
-                    counter.hit(publisher_id, DAY)
-                    deadline = time.monotonic() + 10
-                    while written() != 2 and time.monotonic() < deadline:
-                        time.sleep(0.1)
-                    status = 0 if written() == 2 else 2
-                finally:
-                    os._exit(status)
-            _pid, status = os.waitpid(child, 0)
-            assert os.waitstatus_to_exitcode(status) == 0
-            assert written() == 2
-            assert counter.flush() == 1
-            assert written() == 3
+            yield database, publisher_id, written
         finally:
             database.dispose()
+
+
+def test_an_idle_process_writes_its_counts_on_a_timer(
+    counted_partner: tuple[Database, int, Callable[[], int]],
+) -> None:
+    """No request after the last count: the counter's own thread writes it."""
+    database, publisher_id, written = counted_partner
+    counter = FetchCounter(interval_seconds=0.3, database=database)
+    counter._last_flush = time.monotonic()  # not due when counted
+    for _ in range(3):
+        counter.hit(publisher_id, DAY)
+    deadline = time.monotonic() + 10
+    while written() != 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert written() == 3
+
+
+def test_a_forked_worker_writes_its_own_counts_on_its_own_timer(
+    counted_partner: tuple[Database, int, Callable[[], int]],
+) -> None:
+    """A gunicorn worker is forked from a process that may have counted: the worker starts
+    its own timer, writes what it counted, and leaves what the parent counted to the parent."""
+    database, publisher_id, written = counted_partner
+    counter = FetchCounter(interval_seconds=3600, database=database)
+    counter.hit(publisher_id, DAY)  # the parent's, not due for an hour
+    assert counter._timer is not None
+    child = os.fork()
+    if child == 0:  # the child reports through its exit status, without pytest's exit
+        status = 1
+        try:
+            counter.interval = 0.2
+            counter.hit(publisher_id, DAY)
+            counter.hit(publisher_id, DAY)
+            deadline = time.monotonic() + 10
+            while written() != 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            status = 0 if written() == 2 else 2
+        finally:
+            os._exit(status)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert written() == 2
+    assert counter.flush() == 1
+    assert written() == 3
