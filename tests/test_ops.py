@@ -13,6 +13,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -296,6 +297,29 @@ def test_feed_fetches_and_cache_hits_are_counted(client: FlaskClient, session: S
     }
     assert ratios
     assert all(0 < ratio <= 1 for ratio in ratios.values())
+
+
+@pytest.mark.usefixtures("open_metrics")
+def test_a_scrape_leaves_out_a_workers_file_still_being_created(
+    client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prometheus_client creates a worker's file empty and sizes it a moment later: a scrape
+    that finds it in between still answers, with every other worker's counts."""
+    labels = {"route": "public.home", "method": "GET", "status": "200"}
+    written = MmapedDict(str(tmp_path / "counter_101.db"))
+    key = mmap_key(
+        "syndicate_http_requests",
+        "syndicate_http_requests_total",
+        list(labels),
+        list(labels.values()),
+        "HTTP requests answered, by route (endpoint), method and status.",
+    )
+    written.write_value(key, 7.0, 0.0)
+    written.close()
+    (tmp_path / "counter_102.db").touch()  # another worker's, not sized yet
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    figures = scrape(client)
+    assert value(figures, "syndicate_http_requests_total", **labels) == 7.0
 
 
 def test_a_flush_alone_copies_the_cache_counts_into_the_counters(app: Flask) -> None:

@@ -37,6 +37,7 @@ bucket's count can only be added to one observation at a time through the histog
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import hmac
 import ipaddress
@@ -138,6 +139,8 @@ REDIRECT = "(redirect)"
 ROUTE_MEMORY = 4096
 # Requests waiting in a tally's deque that the next request folds in itself.
 BATCH = 4096
+# A worker's metrics file starts with how much of it is used (see SettledFiles).
+FILE_HEADER_BYTES = 8
 
 
 def multiprocess_directory() -> str | None:
@@ -458,12 +461,37 @@ class Exposition:
         yield from DatabaseFigures().collect()
 
 
+class SettledFiles:
+    """``MultiProcessCollector`` over the workers' files, less any that another worker is
+    creating at this moment.
+
+    ``prometheus_client`` creates a worker's file empty and only then gives it its initial
+    size: read in between, it has no header, and the whole scrape would fail. A file's size
+    only grows, so one that has its header is safe to read; one that does not holds no count
+    yet and is left out.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def collect(self) -> Iterable[Metric]:
+        """The merged metrics of every file that has its header."""
+        files = []
+        for name in glob.glob(os.path.join(self.path, "*.db")):
+            try:
+                if os.path.getsize(name) >= FILE_HEADER_BYTES:
+                    files.append(name)
+            except FileNotFoundError:  # a worker's gauges, removed as it was marked dead
+                continue
+        return MultiProcessCollector.merge(files, accumulate=True)
+
+
 def exposition_bytes() -> bytes:
     """The text a scrape gets."""
     directory = multiprocess_directory()
     if directory:
         source: Any = CollectorRegistry(auto_describe=False)
-        MultiProcessCollector(source, path=directory)
+        source.register(SettledFiles(directory))
     else:
         source = LOCAL
     registry = CollectorRegistry(auto_describe=False)
