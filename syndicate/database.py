@@ -6,8 +6,6 @@ No Flask here: the CLI, the web layer and the tests all build sessions from a
 
 from __future__ import annotations
 
-import os
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,6 +13,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from syndicate.forking import reset_after_fork
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -66,7 +66,7 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        _DATABASES.add(self)
+        reset_after_fork(self)
         # Every new session starts with a copy of this.
         self.session_info: dict[str, Any] = {}
         self.sessionmaker: sessionmaker[Session] = sessionmaker(
@@ -106,13 +106,7 @@ class Database:
         """Close every pooled connection."""
         self.engine.dispose()
 
-
-_DATABASES: weakref.WeakSet[Database] = weakref.WeakSet()
-
-
-def _forget_connections_in_child() -> None:
-    for database in list(_DATABASES):
-        database.engine.dispose(close=False)
-
-
-os.register_at_fork(after_in_child=_forget_connections_in_child)
+    def after_fork(self) -> None:
+        """In a forked child: forget the parent's pooled connections without closing them
+        (SQLAlchemy's recipe for a fork); the child opens its own."""
+        self.engine.dispose(close=False)

@@ -189,9 +189,8 @@ class _Server(BaseApplication):
     inherits it through the fork instead of importing and building its own, so workers boot
     at once and share the master's memory until they write to it. Building it makes no
     database connection and starts no thread; every in-process cache, counter and poller
-    starts empty in each worker (the ``os.register_at_fork`` hooks of
-    :mod:`syndicate.database`, :mod:`syndicate.ops.metrics` and
-    :mod:`syndicate.syndication.watch`). Without one, each worker builds its own.
+    starts empty in each worker (:mod:`syndicate.forking`). Without one, each worker builds
+    its own.
     """
 
     def __init__(

@@ -70,6 +70,7 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.wsgi import get_path_info
 
 from syndicate.config import ConfigError
+from syndicate.forking import reset_after_fork
 from syndicate.ops.heartbeat import last_heartbeat
 from syndicate.orm import utcnow
 from syndicate.outbox.models import MessageStatus, OutboxMessage
@@ -272,7 +273,7 @@ class Tally:
 
 # One per process, like the Prometheus values it writes to.
 TALLY = Tally()
-os.register_at_fork(after_in_child=TALLY.after_fork)
+reset_after_fork(TALLY)
 
 
 def flush() -> None:

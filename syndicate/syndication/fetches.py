@@ -11,7 +11,6 @@ A write that fails puts its counts back for the next one.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import weakref
@@ -23,6 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from syndicate.database import Database
+from syndicate.forking import reset_after_fork
 from syndicate.newswire.models import FeedFetch
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class FetchCounter:
         self._lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._timer: threading.Thread | None = None
-        _COUNTERS.add(self)
+        reset_after_fork(self)
 
     def hit(self, publisher_id: int, day: date) -> None:
         """Count one fetch; write the counts when the interval has passed."""
@@ -102,9 +102,9 @@ class FetchCounter:
         for _ in range(len(recent)):
             totals[recent.popleft()] += 1
 
-    def _after_fork(self) -> None:
-        # The parent's counts are the parent's to write, its lock may have been held at the
-        # fork, and its timer thread did not come along.
+    def after_fork(self) -> None:
+        """In a forked child: the parent's counts are the parent's to write, its lock may
+        have been held at the fork, and its timer thread did not come along."""
         self._lock = threading.Lock()
         self._recent = deque()
         self._totals = Counter()
@@ -132,17 +132,6 @@ def _timer(ref: weakref.ref[FetchCounter]) -> None:
             counter.flush()
         del counter
         pause.wait(wait)
-
-
-_COUNTERS: weakref.WeakSet[FetchCounter] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for counter in list(_COUNTERS):
-        counter._after_fork()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def install(app: Flask) -> FetchCounter:

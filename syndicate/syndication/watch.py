@@ -14,7 +14,6 @@ sessions bound to one connection (the test suite) every call reads through it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import weakref
@@ -26,6 +25,7 @@ from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from syndicate.database import Database, make_engine
+from syndicate.forking import reset_after_fork
 from syndicate.syndication.models import DISCUSSION_ROW, FEED_STATE_ROW, FeedState
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ class VersionWatch:
         self._wake = threading.Event()
         # A hint that requests ask (a lost write only lets the poller rest a cycle early).
         self._used = False
-        _WATCHES.add(self)
+        reset_after_fork(self)
         event.listen(database.engine, "engine_disposed", self._on_dispose)
 
     def stamp(self) -> Stamp:
@@ -180,8 +180,9 @@ class VersionWatch:
         self.stop()
         self._engine.dispose()
 
-    def _after_fork(self) -> None:
-        # Threads do not survive a fork, and the parent's connections are not ours to use.
+    def after_fork(self) -> None:
+        """In a forked child: the poller did not come along, and the parent's connections
+        and reading are not the child's."""
         self._lock = threading.Lock()
         self._thread = None
         self._known = None
@@ -218,17 +219,6 @@ def _poll(ref: weakref.ref[VersionWatch], stop: threading.Event, wake: threading
         delay = max(0.0, started + watch.poll_seconds - watch.clock())
         unused += watch.poll_seconds
         del watch
-
-
-_WATCHES: weakref.WeakSet[VersionWatch] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for watch in list(_WATCHES):
-        watch._after_fork()
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def watch_for(app: Any) -> VersionWatch:
