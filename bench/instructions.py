@@ -17,7 +17,7 @@ counter's timer run in threads of their own, which are not counted; they are set
 read on the main thread meanwhile. Needs valgrind (Debian package ``valgrind``); takes about
 two minutes on two cores.
 
-    .venv/bin/python bench/instructions.py [--answers 3000]
+    .venv/bin/python bench/instructions.py [--answers 20000]
 """
 
 from __future__ import annotations
@@ -138,7 +138,10 @@ def instructions(target: str, answers: int, key: str, workdir: Path) -> int:
         str(workdir / target),
     ]
     (workdir / target).mkdir()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # One hash seed for every process, so that the baseline builds the same dicts and sets
+    # as the targets do and their difference is the answers' alone.
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:
         raise RuntimeError(f"{target} failed:\n{result.stderr[-3000:]}")
     totals = re.search(r"^totals: (\d+)", Path(f"{out}-01").read_text(), re.MULTILINE)
@@ -150,7 +153,7 @@ def instructions(target: str, answers: int, key: str, workdir: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Load, count and print the report (or, with ``--child``, be one counted process)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--answers", type=int, default=3000, help="answers counted per target")
+    parser.add_argument("--answers", type=int, default=20000, help="answers counted per target")
     parser.add_argument("--child", choices=("baseline", *TARGETS), help=argparse.SUPPRESS)
     parser.add_argument("--key", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)

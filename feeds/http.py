@@ -30,6 +30,19 @@ MAX_ANSWERS = 4
 ANSWERS_BYTES = MAX_ANSWERS * 2048
 # Accept-Encoding tokens that allow gzip.
 GZIP_TOKENS = frozenset({"gzip", "x-gzip", "*"})
+# Whole headers that allow it, as browsers, feed readers and HTTP libraries send them: one
+# set lookup instead of splitting the header.
+USUAL_GZIP = frozenset(
+    {
+        "gzip",
+        "gzip, deflate",
+        "gzip,deflate",
+        "gzip, deflate, br",
+        "gzip, deflate, br, zstd",
+        "br, gzip, deflate",
+        "deflate, gzip",
+    }
+)
 
 
 def strong_etag(data: bytes) -> str:
@@ -123,6 +136,10 @@ def _answer(rep: Representation, gzip: bool, fresh: bool) -> Answer:
 
 def accepts_gzip(accept_encoding: str) -> bool:
     """Whether an ``Accept-Encoding`` header allows gzip (``q=0`` refuses it)."""
+    if accept_encoding in USUAL_GZIP:
+        return True
+    if not accept_encoding:
+        return False
     if ";" not in accept_encoding:
         # No quality values (the usual header): any token that names gzip allows it.
         return not GZIP_TOKENS.isdisjoint(map(str.strip, accept_encoding.lower().split(",")))

@@ -158,7 +158,7 @@ def test_the_page_cache_keeps_both_encodings_and_answers_either_from_memory(
     pages = [kept for key, kept in cache.store._lru.items() if key[0] == "page"]
     assert len(pages) == len(paths)
     for kept in pages:
-        rep = kept.value
+        rep, _route = kept.value
         assert len(rep.answers) == MAX_ANSWERS
         assert kept.size >= len(rep.body) + len(rep.gzip_body) + OVERHEAD
         assert deep_size(rep) <= kept.size - OVERHEAD

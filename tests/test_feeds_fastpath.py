@@ -328,6 +328,30 @@ def test_fast_answers_are_counted_like_the_views_in_the_request_and_cache_metric
     assert gained("syndicate_cache_hits_total", cache="feed") == 3
 
 
+def test_a_failure_in_the_fast_path_is_counted_as_a_500(
+    client: FlaskClient, session: Session, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception in the fast path's own code reaches the server, which answers 500: the
+    request counter shows it, as the metrics middleware would have."""
+    monkeypatch.setitem(app.config, "METRICS_ALLOWED_ADDRESSES", ["127.0.0.1/32"])
+    make_article(session, headline="Footbridge reopens")
+    _publisher, secret = make_feed_partner(session)
+    session.commit()
+    warm(app, client, secret, "rss")
+    before = scrape(client)
+
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("answer failed")
+
+    monkeypatch.setattr("syndicate.syndication.fastpath.answer", broken)
+    with pytest.raises(RuntimeError, match="answer failed"):
+        get(client, "rss", secret)
+    after = scrape(client)
+    labels = {"route": "syndication.partner_rss", "method": "GET", "status": "500"}
+    total = "syndicate_http_requests_total"
+    assert value(after, total, **labels) - value(before, total, **labels) == 1
+
+
 def test_switched_off_nothing_is_served_fast(
     client: FlaskClient, session: Session, app: Flask, tmp_path: Path
 ) -> None:

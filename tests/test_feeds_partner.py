@@ -12,7 +12,14 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds.http import accepts_gzip, http_date, not_modified, representation
+from feeds.http import (
+    GZIP_TOKENS,
+    USUAL_GZIP,
+    accepts_gzip,
+    http_date,
+    not_modified,
+    representation,
+)
 from feeds.items import FeedCategory, FeedItem, FeedMeta, MediaItem, PartnerItem
 from feeds.jsonfeed import JSON_FEED_VERSION, json_bytes
 from feeds.partner import atom_bytes, rss_bytes
@@ -170,6 +177,16 @@ def test_representation_validators_and_conditions() -> None:
     assert accepts_gzip("br, gzip;q=0.8")
     assert not accepts_gzip("gzip;q=0, deflate")
     assert not accepts_gzip("")
+    assert not accepts_gzip("deflate, br")
+    assert accepts_gzip("deflate, X-GZIP")
+
+
+@pytest.mark.parametrize("header", sorted(USUAL_GZIP))
+def test_each_usual_accept_encoding_names_gzip_without_a_quality(header: str) -> None:
+    """The headers answered by one lookup are ones the token rule accepts too."""
+    assert ";" not in header
+    assert {token.strip() for token in header.split(",")} & GZIP_TOKENS
+    assert accepts_gzip(header)
 
 
 BODIES = [

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
@@ -262,6 +263,58 @@ def test_requests_are_counted_by_route_not_by_path(client: FlaskClient, session:
     # Paths never become labels: the number of series stays bounded.
     assert "metrics-desk" not in body
     assert "7f3a" not in body
+
+
+@pytest.mark.usefixtures("open_metrics")
+def test_pages_answered_from_memory_are_counted_under_their_endpoint(
+    client: FlaskClient, app: Flask, session: Session
+) -> None:
+    """The page cache answers in front of the metrics middleware and counts those answers
+    itself, as Flask's would have been counted."""
+    story = make_article(session, headline="Harbour lights repaired")
+    session.commit()
+    path = f"/articles/{story.slug}"
+    pages = app.extensions["syndicate.pagecache"]
+    first = client.get(path)
+    assert first.status_code == 200
+    before, hits = scrape(client), pages.hits
+    assert client.get(path).status_code == 200
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert client.head(path).status_code == 200
+    assert pages.hits == hits + 3
+    after = scrape(client)
+
+    def gained(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    total = "syndicate_http_requests_total"
+    assert gained(total, route="public.article", method="GET", status="200") == 1
+    assert gained(total, route="public.article", method="GET", status="304") == 1
+    assert gained(total, route="public.article", method="HEAD", status="200") == 1
+    assert gained("syndicate_http_request_duration_seconds_count", route="public.article") == 3
+    assert gained("syndicate_http_request_duration_seconds_sum", route="public.article") > 0
+
+
+@pytest.mark.usefixtures("open_metrics")
+def test_a_failure_answering_a_page_from_memory_is_counted_as_a_500(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story = make_article(session, headline="Library hours extended")
+    session.commit()
+    path = f"/articles/{story.slug}"
+    assert client.get(path).status_code == 200
+    before = scrape(client)
+
+    def broken(*_args: Any) -> Any:
+        raise RuntimeError("answer failed")
+
+    monkeypatch.setattr("syndicate.web.pagecache.answer", broken)
+    with pytest.raises(RuntimeError, match="answer failed"):
+        client.get(path)
+    after = scrape(client)
+    labels = {"route": "public.article", "method": "GET", "status": "500"}
+    total = "syndicate_http_requests_total"
+    assert value(after, total, **labels) - value(before, total, **labels) == 1
 
 
 @pytest.mark.usefixtures("open_metrics")

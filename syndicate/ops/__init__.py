@@ -9,8 +9,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Add ``/healthz``, ``/readyz`` and the metrics path, and count every request.
 
-    Call it after every other middleware is installed: the request counter wraps them all, so
-    answers the page cache and the feed fast path give below Flask are counted too.
+    Call it before the page cache and the feed fast path are installed: they wrap the
+    request counter and count the answers they give themselves (:data:`.metrics.TALLY`).
     """
     from syndicate.ops import metrics
     from syndicate.ops.health import bp

@@ -18,10 +18,10 @@ the application sees the address: behind a proxy set ``trusted_proxies``), or on
 constant time; the configuration holds only the hash). Anyone else gets 401 (a token is
 configured) or 403. With neither configured nobody may read.
 
-**Where counted.** :class:`MetricsMiddleware` wraps Flask and the page cache, so pages
-answered from memory are counted like the others. The partner feed fast path wraps it and
-counts its own answers in the same :class:`Tally`, under the labels the middleware would give
-them (:mod:`syndicate.syndication.fastpath`).
+**Where counted.** :class:`MetricsMiddleware` wraps Flask. The page cache and the partner
+feed fast path wrap it and count the answers they give from memory in the same
+:class:`Tally`, under the labels the middleware would give them
+(:mod:`syndicate.web.pagecache`, :mod:`syndicate.syndication.fastpath`).
 
 **When written.** A request adds to this process's :class:`Tally` (one append to a deque);
 a background thread adds the tally, and the caches' hits and misses, to the Prometheus values

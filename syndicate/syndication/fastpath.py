@@ -8,8 +8,9 @@ the key and the licences, and keeps it only until a licence starts or ends or th
 is due to be recorded again; revoking or rotating a key, suspending a publisher and any
 licence change raise the version. Everything else goes to Flask unchanged.
 
-It wraps the whole stack, request metrics included, and counts what it answers itself:
-the metrics middleware would cost more than the answer (see :mod:`syndicate.ops.metrics`).
+It wraps the whole stack, request metrics included, and counts what it answers itself (a
+failure in its own code as a 500): the metrics middleware would cost more than the answer
+(see :mod:`syndicate.ops.metrics`).
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ class FeedFastPath:
         self.production = app.config["ENV"] == "production"
         # The request counter's key for each answer this can give, as the metrics
         # middleware would label it.
-        metrics: MetricsMiddleware = app.extensions["ops.metrics"]
+        self.metrics: MetricsMiddleware = app.extensions["ops.metrics"]
         self.tally_keys = {
-            (path, method, code): (metrics.match(method, path), method, str(code))
+            (path, method, code): (self.metrics.match(method, path), method, str(code))
             for path in FEED_PATHS
             for method in ("GET", "HEAD")
             for code in STATUS
@@ -90,17 +91,22 @@ class FeedFastPath:
         except Exception:  # the view answers, or reports the failure itself
             self.app.logger.exception("Partner feed fast path could not read the version")
             return self.wsgi_app(environ, start_response)
-        now = datetime.now(UTC)
-        grant = ("grant", presented_digest(environ, secret))
-        found = self.store.get_through(grant, "feed", fmt, label, now)
-        if found is None:
-            return self.wsgi_app(environ, start_response)
-        (publisher_id, _scope), entry = found
-        status, headers, body = answer(entry.representation, environ)
-        start_response(STATUS[status], [*headers, *(PRODUCTION if self.production else SECURITY)])
-        self.fetches.hit(publisher_id, now.date())
-        TALLY.add(self.tally_keys[path, method, status], time.perf_counter() - started)
-        return [body] if body and method == "GET" else []
+        try:
+            now = datetime.now(UTC)
+            grant = ("grant", presented_digest(environ, secret))
+            found = self.store.get_through(grant, "feed", fmt, label, now)
+            if found is not None:
+                (publisher_id, _scope), entry = found
+                status, headers, body = answer(entry.representation, environ)
+                extra = PRODUCTION if self.production else SECURITY
+                start_response(STATUS[status], [*headers, *extra])
+                self.fetches.hit(publisher_id, now.date())
+                TALLY.add(self.tally_keys[path, method, status], time.perf_counter() - started)
+                return [body] if body and method == "GET" else []
+        except Exception:  # the server answers 500: count it as the middleware would
+            self.metrics.observe(environ, "500", time.perf_counter() - started)
+            raise
+        return self.wsgi_app(environ, start_response)
 
 
 def install(app: Flask) -> FeedFastPath:

@@ -7,7 +7,9 @@ representation the page left in the environ (:func:`syndicate.web.headers.make_p
 both encodings) with the headers of Flask's ``200`` (``Cache-Control: public``, no
 ``Set-Cookie``, a ``Vary`` of at most ``Cookie`` and ``Accept-Encoding``, under an eighth of
 ``SITE_PAGE_CACHE_MAX_BYTES`` in all) in the store (:mod:`syndicate.syndication.cache`), and
-answers the next request for it as Flask did (:func:`feeds.http.answer`).
+answers the next request for it as Flask did (:func:`feeds.http.answer`). It wraps the
+request metrics and counts the answers it gives itself, under the endpoint the metrics gave
+the page when Flask answered it (a failure in its own code as a 500).
 
 An entry is labelled with the stamp (content version, the moment it rose, discussion
 version: :mod:`syndicate.syndication.watch`) read *before* Flask rendered it and is served
@@ -35,6 +37,7 @@ from sqlalchemy import func, select
 from feeds.http import PER_ANSWER, Representation, answer
 from syndicate.content.models import Article, ArticleStatus
 from syndicate.database import Database
+from syndicate.ops.metrics import TALLY, MetricsMiddleware
 from syndicate.syndication.cache import Store, store_for
 from syndicate.syndication.watch import Stamp, watch_for
 from syndicate.web.headers import REPRESENTATION
@@ -48,6 +51,7 @@ PUBLIC_PATTERN = re.compile(
     r"/(?:articles|sections|authors|tags)/[^/]+|/sitemaps/(?!news\.xml$)[^/]+\.xml"
 )
 STATUS = {200: "200 OK", 304: "304 NOT MODIFIED"}
+CODE = {200: "200", 304: "304"}
 # One entry may take at most this share of the page budget.
 ENTRY_SHARE = 8
 
@@ -123,6 +127,7 @@ class PageCache:
         self.database: Database = app.extensions["syndicate.db"]
         self.watch = watch_for(app)
         self.store = store if store is not None else store_for(app)
+        self.metrics: MetricsMiddleware = app.extensions["ops.metrics"]
         self.max_entry_bytes = max_bytes // ENTRY_SHARE
         self.private_cookies = (
             str(app.config["SESSION_COOKIE_NAME"]) + "=",
@@ -155,6 +160,7 @@ class PageCache:
         if not self.anonymous(environ):
             self.store.note("page", "bypassed")
             return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
         now = self.clock()
         try:
             stamp = self.watch.stamp()
@@ -162,23 +168,29 @@ class PageCache:
             self.app.logger.exception("Page cache could not read the content version")
             return self.wsgi_app(environ, start_response)
         key = ("page", path, query_key(environ.get("QUERY_STRING", "")))
-        rep: Representation | None = self.store.get(key, stamp, now)
-        if rep is None:
+        found: tuple[Representation, str] | None = self.store.get(key, stamp, now)
+        if found is None:
 
             def keeping(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
                 kept = environ.get(REPRESENTATION)
                 if kept is not None and status.startswith("200 "):
                     try:
-                        self._keep(key, stamp, now, kept, headers)
+                        self._keep(key, stamp, now, kept, headers, self.metrics.route(environ))
                     except Exception:  # keeping a copy is an optimisation only
                         self.app.logger.exception("Page cache could not keep a page")
                 return start_response(status, headers, *args)
 
             return self.wsgi_app(environ, keeping)
-        status, headers, body = answer(rep, environ)
-        if status == 304:
-            self.store.note("page", "not_modified")
-        start_response(STATUS[status], list(headers))
+        try:
+            rep, route = found
+            status, headers, body = answer(rep, environ)
+            if status == 304:
+                self.store.note("page", "not_modified")
+            start_response(STATUS[status], list(headers))
+        except Exception:  # the server answers 500: count it as the middleware would
+            self.metrics.observe(environ, "500", time.perf_counter() - started)
+            raise
+        TALLY.add((route, method, CODE[status]), time.perf_counter() - started)
         return [body] if body and method == "GET" else []
 
     def _keep(
@@ -188,8 +200,10 @@ class PageCache:
         started: float,
         rep: Representation,
         headers: list[tuple[str, str]],
+        route: str,
     ) -> None:
-        """Keep ``rep`` with the headers of Flask's ``200`` when they allow it."""
+        """Keep ``rep`` with the headers of Flask's ``200`` when they allow it, and the
+        endpoint (``route``) its answers are counted under."""
         lowered = {name.lower(): value for name, value in headers}
         vary = {part.strip().lower() for part in lowered.get("vary", "").split(",")}
         # Flask's final headers (its own and the security ones); the answers start afresh.
@@ -203,7 +217,9 @@ class PageCache:
         ):
             return
         valid_until = min(started + self.max_age_seconds, self._next_moment(stamp, started))
-        if valid_until > self.clock() and self.store.put(key, stamp, rep, rep.size, valid_until):
+        if valid_until > self.clock() and self.store.put(
+            key, stamp, (rep, route), rep.size, valid_until
+        ):
             self.store.note("page", "stores")
 
     def _next_moment(self, stamp: Stamp, started: float) -> float:
