@@ -3,7 +3,7 @@
 For each database (SQLite and PostgreSQL) and archive size (1,000 and 100,000 articles,
 with 200 partners holding licences of mixed scopes and one key each), it bulk-loads a
 fresh database with SQLAlchemy core inserts, serves it with ``syndicate serve --workers 2``,
-fetches one partner's RSS feed, and starts a floor server (``feeds_floor.py`` under gunicorn
+fetches one partner's RSS feed, and starts a floor server (``floor.py`` under gunicorn
 with the same settings) returning those bytes and headers pre-rendered. With wrk it prints:
 
 * warm partner feed requests/s, gzip and identity (cache hit: with the fast path on, no
@@ -549,22 +549,13 @@ class Setting:
 TARGETS = ("gzip", "plain", "304")
 
 
-def save_variant(workdir: Path, name: str, body: bytes, headers: list[tuple[str, str]]) -> None:
-    """Write one response's body and headers for the floor server."""
-    kept = [
-        (n, v)
-        for n, v in headers
-        if n.lower() not in ("content-length", "date", "server", "connection")
-    ]
-    (workdir / f"floor-{name}.body").write_bytes(body)
-    (workdir / f"floor-{name}.headers").write_text("\n".join(f"{n}: {v}" for n, v in kept))
-
-
 def run_setting(
     kind: str, articles: int, args: argparse.Namespace, workdir: Path, servers: Servers
 ) -> Setting:
     """Load, serve, measure and clean up one setting."""
     import gzip
+
+    from bench.floor import save_variant
 
     with scratch_database(kind, workdir, args.postgres_url) as url:
         started = time.monotonic()
@@ -624,7 +615,7 @@ def run_setting(
                     "4",
                     "--chdir",
                     str(BENCH_DIR),
-                    "feeds_floor:app",
+                    "floor:app",
                 ],
                 {
                     **os.environ,

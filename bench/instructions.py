@@ -10,7 +10,7 @@ a target's cost is its main thread's instructions less the baseline's, per answe
 
 * a partner feed (gzip, 200) and its 304, answered by the fast path;
 * an article page for an anonymous reader, answered by the page cache;
-* the floor: ``feeds_floor.py``, returning the feed's bytes as the feed benchmark's floor does.
+* the floor: ``floor.py``, returning the feed's bytes as the feed benchmark's floor does.
 
 Each answer's environ is a fresh copy, for the floor too. The version poller and the fetch
 counter's timer run in threads of their own, which are not counted; they are set not to
@@ -54,7 +54,7 @@ def _environ(path: str, headers: dict[str, str] | None = None) -> dict[str, Any]
 def child(target: str, answers: int, key: str, workdir: Path) -> None:
     """Build the application, warm every target up, then answer ``target`` ``answers`` times
     (nothing for ``baseline``) and check that each answer came from memory."""
-    from bench.feeds import save_variant
+    from bench.floor import save_variant
     from syndicate.app import create_app
     from syndicate.server import metrics_directory, remove_metrics_directory
     from syndicate.syndication.cache import store_for
@@ -89,13 +89,13 @@ def child(target: str, answers: int, key: str, workdir: Path) -> None:
         os.environ[f"BENCH_FLOOR_{'' if name == 'gzip' else 'PLAIN_'}HEADERS"] = str(
             workdir / f"floor-{name}.headers"
         )
-    from bench import feeds_floor
+    from bench import floor
 
     cases = {
         "feed": (app, feed),
         "feed-304": (app, {**feed, "HTTP_IF_NONE_MATCH": etag}),
         "page": (app, page),
-        "floor": (feeds_floor.app, feed),
+        "floor": (floor.app, feed),
     }
     for wsgi, environ in cases.values():
         answer(wsgi, environ)
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "feed": "partner feed, gzip (fast path)",
         "feed-304": "partner feed, 304 (fast path)",
         "page": "article page (page cache)",
-        "floor": "floor (feeds_floor.py)",
+        "floor": "floor (floor.py)",
     }
     for target in TARGETS:
         print(f"{labels[target]:<34}{per[target]:>24,.0f}{per['floor'] / per[target]:>16.2f}")

@@ -41,6 +41,9 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 TARGET_RATIO = 0.5
+PAGE = "article page (anonymous)"
+CONDITIONAL = "article page, If-None-Match (304)"
+FLOOR = "floor (same bytes, pre-rendered)"
 FALLBACK_MAX_REQUESTS = 50_000
 
 
@@ -64,6 +67,7 @@ class Page:
     body: bytes
     content_type: str
     etag: str | None
+    headers: list[tuple[str, str]]
 
 
 @dataclass
@@ -72,7 +76,7 @@ class Run:
 
     page: Page
     server: dict[str, Any]
-    results: list[Result]
+    rounds: list[list[Result]]
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -219,7 +223,9 @@ def pick_article(base_url: str, wanted: str | None) -> Page:
         status, headers, body = http_get(base_url + path)
         if status != 200:
             continue
-        page = Page(path, body, headers.get("Content-Type", ""), headers.get("ETag"))
+        page = Page(
+            path, body, headers.get("Content-Type", ""), headers.get("ETag"), headers.items()
+        )
         if b"<figure" in body:
             return page
         fallback = fallback or page
@@ -385,14 +391,17 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     servers.wait_ready("syndicate", page_base + "/")
     page = pick_article(page_base, args.path)
 
-    body_file, type_file = workdir / "floor-body", workdir / "floor-content-type"
-    body_file.write_bytes(page.body)
-    type_file.write_text(page.content_type)
+    from floor import NOT_KEPT, save_variant
+
+    def compared(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return sorted((n.lower(), v) for n, v in headers if n.lower() not in NOT_KEPT)
+
+    save_variant(workdir, "page", page.body, page.headers)
     floor_port = free_port()
     floor_env = {
         **env,
-        "BENCH_FLOOR_BODY": str(body_file),
-        "BENCH_FLOOR_CONTENT_TYPE": str(type_file),
+        "BENCH_FLOOR_BODY": str(workdir / "floor-page.body"),
+        "BENCH_FLOOR_HEADERS": str(workdir / "floor-page.headers"),
     }
     servers.start(
         "floor",
@@ -400,40 +409,41 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
             sys.executable, "-m", "gunicorn", "--pythonpath", str(BENCH_DIR),
             "--bind", f"127.0.0.1:{floor_port}", "--workers", str(args.workers),
             "--worker-class", str(options["worker_class"]), "--threads", str(options["threads"]),
-            "floor_app:app",
+            "floor:app",
         ],
         floor_env,
         workdir / "floor.log",
     )  # fmt: skip
     floor_url = f"http://127.0.0.1:{floor_port}/"
     servers.wait_ready("floor", floor_url)
-    status, _, floor_body = http_get(floor_url)
+    status, floor_headers, floor_body = http_get(floor_url)
     if floor_body != page.body:
         raise RuntimeError("the floor does not return the page's bytes")
+    if compared(floor_headers.items()) != compared(page.headers):
+        raise RuntimeError("the floor does not return the page's headers")
 
-    print(f"Measuring {page.path} ({len(page.body):,} bytes)…", file=sys.stderr)
-    results = [measure("article page (anonymous)", page_base + page.path, args)]
     if page.etag:
         status, _, _ = http_get(page_base + page.path, {"If-None-Match": page.etag})
         if status != 304:
             raise RuntimeError(f"If-None-Match {page.etag} answered {status}, not 304")
-        results.append(
-            measure(
-                "article page, If-None-Match (304)",
-                page_base + page.path,
-                args,
-                {"If-None-Match": page.etag},
+    print(f"Measuring {page.path} ({len(page.body):,} bytes)…", file=sys.stderr)
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f" round {number} of {args.rounds}", file=sys.stderr)
+        results = [measure(PAGE, page_base + page.path, args)]
+        if page.etag:
+            results.append(
+                measure(CONDITIONAL, page_base + page.path, args, {"If-None-Match": page.etag})
             )
-        )
-    results.append(measure("floor (same bytes, pre-rendered)", floor_url, args))
-    return Run(page, options, results)
+        results.append(measure(FLOOR, floor_url, args))
+        rounds.append(results)
+    return Run(page, options, rounds)
 
 
 def print_report(args: argparse.Namespace, measured: Run) -> float:
     """Print the table; return the page / floor ratio."""
-    page, options, results = measured.page, measured.server, measured.results
-    by_label = {r.label: r for r in results}
-    floor = results[-1]
+    page, options = measured.page, measured.server
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     tool = (
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration:g}s"
@@ -452,22 +462,36 @@ def print_report(args: argparse.Namespace, measured: Run) -> float:
     header = f"  {'target':<36} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
     print(header)
     print("  " + "-" * (len(header) - 2))
-    for r in results:
-        print(
-            f"  {r.label:<36} {r.requests_per_second:>11,.0f} {r.p50_ms:>8.2f} "
-            f"{r.p99_ms:>8.2f} {r.errors:>7}"
-        )
+    ratios: dict[str, list[float]] = {PAGE: [], CONDITIONAL: []}
+    for number, results in enumerate(measured.rounds, 1):
+        if len(measured.rounds) > 1:
+            print(f"  round {number}")
+        for r in results:
+            print(
+                f"  {r.label:<36} {r.requests_per_second:>11,.0f} {r.p50_ms:>8.2f} "
+                f"{r.p99_ms:>8.2f} {r.errors:>7}"
+            )
+            if r.label in ratios:
+                ratios[r.label].append(r.requests_per_second / results[-1].requests_per_second)
     print()
-    ratio = by_label["article page (anonymous)"].requests_per_second / floor.requests_per_second
-    verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
-    print(f"  ratio page / floor: {ratio:.2f}  ({verdict} the target ≥ {TARGET_RATIO})")
-    conditional = by_label.get("article page, If-None-Match (304)")
-    if conditional:
-        conditional_ratio = conditional.requests_per_second / floor.requests_per_second
-        print(f"  ratio 304 / floor:  {conditional_ratio:.2f}")
-    if any(r.errors for r in results):
+    for label, name in ((PAGE, "page"), (CONDITIONAL, "304")):
+        found = ratios[label]
+        if not found:
+            continue
+        median = statistics.median(found)
+        line = f"  ratio {name} / floor: {median:.2f}"
+        if len(found) > 1:
+            line += f" median ({min(found):.2f}–{max(found):.2f})"
+        if label == PAGE:
+            line += (
+                f"  ({'meets' if median >= TARGET_RATIO else 'BELOW'} the target ≥ {TARGET_RATIO})"
+            )
+        print(line)
+    if len(measured.rounds) > 1:
+        print("  (each round's ratio is over the floor measured right after it in that round)")
+    if any(r.errors for results in measured.rounds for r in results):
         print("  WARNING: some requests failed; the figures are not trustworthy")
-    return ratio
+    return statistics.median(ratios[PAGE])
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -475,6 +499,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of warm-up per target")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure page, 304 and floor this many times in turn; report median paired ratios",
+    )
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of both servers")
@@ -504,6 +534,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.tool = "wrk" if shutil.which("wrk") else "python"
     if args.duration <= 0 or args.duration > 120:
         parser.error("--duration must be between 0 and 120 seconds")
+    if args.tool == "wrk" and not all(float(s).is_integer() for s in (args.duration, args.warmup)):
+        parser.error("wrk takes whole seconds: give --duration and --warmup as integers")
+    if not 1 <= args.rounds <= 50:
+        parser.error("--rounds must be between 1 and 50")
     return args
 
 

@@ -1,13 +1,14 @@
-"""The floor of the feed benchmark: a WSGI app that returns pre-rendered feed bytes.
+"""The floor of the feed and page benchmarks: a WSGI app that returns pre-rendered bytes.
 
-It answers with the exact body and headers the real partner feed served, read once at
-start-up: the gzip variant from ``BENCH_FLOOR_BODY`` and ``BENCH_FLOOR_HEADERS`` (one
-``Name: value`` per line) and, when given, the identity variant from
+It answers with the exact body and headers the real feed or page served (less ``Date``,
+``Server`` and ``Connection``, which gunicorn writes), read once at start-up: the variant
+from ``BENCH_FLOOR_BODY`` and ``BENCH_FLOOR_HEADERS`` (one ``Name: value`` per line, as
+:func:`save_variant` writes them) and, when given, an identity variant from
 ``BENCH_FLOOR_PLAIN_BODY`` and ``BENCH_FLOOR_PLAIN_HEADERS``. It picks the variant by
 ``Accept-Encoding`` (a plain substring test, cheaper than the real parsing) and answers 304
 when ``If-None-Match`` carries that variant's ETag, as the real one does. Served by gunicorn
 with the same worker class, workers and threads as ``syndicate serve``, it measures what the
-server and the loopback cost on their own.
+server and the loopback cost on their own, for the same bytes on the wire.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from pathlib import Path
 from typing import Any
 
 Headers = list[tuple[str, str]]
+# What the server writes itself, or the floor computes.
+NOT_KEPT = ("content-length", "date", "server", "connection")
+
+
+def save_variant(workdir: Path, name: str, body: bytes, headers: Headers) -> None:
+    """Write one response's body and headers (``floor-NAME.body``, ``floor-NAME.headers`` in
+    ``workdir``) for the floor to serve."""
+    kept = [(n, v) for n, v in headers if n.lower() not in NOT_KEPT]
+    (workdir / f"floor-{name}.body").write_bytes(body)
+    (workdir / f"floor-{name}.headers").write_text("\n".join(f"{n}: {v}" for n, v in kept))
 
 
 def _variant(body_var: str, headers_var: str) -> tuple[bytes, str, Headers, Headers] | None:
