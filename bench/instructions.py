@@ -15,7 +15,7 @@ a target's cost is its main thread's instructions less the baseline's, per answe
 Each answer's environ is a fresh copy, for the floor too. The version poller and the fetch
 counter's timer run in threads of their own, which are not counted; they are set not to
 read on the main thread meanwhile. Needs valgrind (Debian package ``valgrind``); takes about
-two minutes on two cores.
+four minutes on two cores.
 
     .venv/bin/python bench/instructions.py [--answers 20000]
 """
