@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ from tests.factories import (
     make_section,
     media_store_for,
 )
-from tests.test_ops import scrape, value
+from tests.test_ops import gained, scrape
 from tests.test_partner_feeds_workers import seed, serving, worker_app
 
 # A freshly migrated database whose commits are real (the two-worker tests share it).
@@ -312,20 +313,18 @@ def test_fast_answers_are_counted_like_the_views_in_the_request_and_cache_metric
     assert fast.served == answered + 1
     after = scrape(client)
 
-    def gained(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
-
+    rose = partial(gained, before, after)
     route = "syndication.partner_rss"
     total = "syndicate_http_requests_total"
-    assert gained(total, route=route, method="GET", status="200") == 1
-    assert gained(total, route=route, method="GET", status="304") == 1
-    assert gained(total, route=route, method="HEAD", status="200") == 1
-    assert gained("syndicate_feed_fetches_total", feed=route, status="200") == 2
-    assert gained("syndicate_feed_fetches_total", feed=route, status="304") == 1
-    assert gained("syndicate_http_request_duration_seconds_count", route=route) == 3
+    assert rose(total, route=route, method="GET", status="200") == 1
+    assert rose(total, route=route, method="GET", status="304") == 1
+    assert rose(total, route=route, method="HEAD", status="200") == 1
+    assert rose("syndicate_feed_fetches_total", feed=route, status="200") == 2
+    assert rose("syndicate_feed_fetches_total", feed=route, status="304") == 1
+    assert rose("syndicate_http_request_duration_seconds_count", route=route) == 3
     # Each answer found the grant, then the feed it names.
-    assert gained("syndicate_cache_hits_total", cache="grant") == 3
-    assert gained("syndicate_cache_hits_total", cache="feed") == 3
+    assert rose("syndicate_cache_hits_total", cache="grant") == 3
+    assert rose("syndicate_cache_hits_total", cache="feed") == 3
 
 
 def test_a_failure_in_the_fast_path_is_counted_as_a_500(
@@ -349,7 +348,7 @@ def test_a_failure_in_the_fast_path_is_counted_as_a_500(
     after = scrape(client)
     labels = {"route": "syndication.partner_rss", "method": "GET", "status": "500"}
     total = "syndicate_http_requests_total"
-    assert value(after, total, **labels) - value(before, total, **labels) == 1
+    assert gained(before, after, total, **labels) == 1
 
 
 def test_switched_off_nothing_is_served_fast(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +42,17 @@ def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def value(
-    figures: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str
-) -> float:
+Figures = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def value(figures: Figures, name: str, **labels: str) -> float:
     """One sample's value, 0 when absent."""
     return figures.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+def gained(before: Figures, after: Figures, name: str, **labels: str) -> float:
+    """How much one sample rose from one scrape to the next."""
+    return value(after, name, **labels) - value(before, name, **labels)
 
 
 @pytest.fixture
@@ -251,9 +258,7 @@ def test_requests_are_counted_by_route_not_by_path(client: FlaskClient, session:
     body = client.get("/metrics").get_data(as_text=True)
     after = samples(body)
 
-    def delta(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
-
+    delta = partial(gained, before, after)
     total = "syndicate_http_requests_total"
     assert delta(total, route="public.section", method="GET", status="200") == 3
     assert delta(total, route="public.section", method="GET", status="404") == 1
@@ -284,15 +289,13 @@ def test_pages_answered_from_memory_are_counted_under_their_endpoint(
     assert pages.hits == hits + 3
     after = scrape(client)
 
-    def gained(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
-
+    rose = partial(gained, before, after)
     total = "syndicate_http_requests_total"
-    assert gained(total, route="public.article", method="GET", status="200") == 1
-    assert gained(total, route="public.article", method="GET", status="304") == 1
-    assert gained(total, route="public.article", method="HEAD", status="200") == 1
-    assert gained("syndicate_http_request_duration_seconds_count", route="public.article") == 3
-    assert gained("syndicate_http_request_duration_seconds_sum", route="public.article") > 0
+    assert rose(total, route="public.article", method="GET", status="200") == 1
+    assert rose(total, route="public.article", method="GET", status="304") == 1
+    assert rose(total, route="public.article", method="HEAD", status="200") == 1
+    assert rose("syndicate_http_request_duration_seconds_count", route="public.article") == 3
+    assert rose("syndicate_http_request_duration_seconds_sum", route="public.article") > 0
 
 
 @pytest.mark.usefixtures("open_metrics")
@@ -314,7 +317,7 @@ def test_a_failure_answering_a_page_from_memory_is_counted_as_a_500(
     after = scrape(client)
     labels = {"route": "public.article", "method": "GET", "status": "500"}
     total = "syndicate_http_requests_total"
-    assert value(after, total, **labels) - value(before, total, **labels) == 1
+    assert gained(before, after, total, **labels) == 1
 
 
 @pytest.mark.usefixtures("open_metrics")
@@ -329,20 +332,12 @@ def test_feed_fetches_and_cache_hits_are_counted(client: FlaskClient, session: S
     assert again.status_code == 304
     after = scrape(client)
     fetches = "syndicate_feed_fetches_total"
-    assert (
-        value(after, fetches, feed="public.feed_atom", status="200")
-        - value(before, fetches, feed="public.feed_atom", status="200")
-        == 2
-    )
-    assert (
-        value(after, fetches, feed="public.feed_atom", status="304")
-        - value(before, fetches, feed="public.feed_atom", status="304")
-        == 1
-    )
+    assert gained(before, after, fetches, feed="public.feed_atom", status="200") == 2
+    assert gained(before, after, fetches, feed="public.feed_atom", status="304") == 1
     hits = "syndicate_cache_hits_total"
     kinds = {dict(labels)["cache"] for name, labels in after if name == hits}
-    gained = sum(value(after, hits, cache=kind) - value(before, hits, cache=kind) for kind in kinds)
-    assert gained >= 2  # the repeat and the revalidation were answered from memory
+    # The repeat and the revalidation were answered from memory.
+    assert sum(gained(before, after, hits, cache=kind) for kind in kinds) >= 2
     ratios = {
         dict(labels)["cache"]: v
         for (name, labels), v in after.items()
