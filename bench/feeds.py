@@ -386,19 +386,6 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def group_cpu_seconds(group: int) -> float:
-    """User and system CPU time used so far by every process of one process group (Linux)."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue  # gone meanwhile
-        if int(fields[2]) == group:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def wrk(
     url: str,
     headers: dict[str, str],
@@ -408,6 +395,8 @@ def wrk(
 ) -> Measured:
     """Run wrk against ``url`` and read requests/s and the median latency; with ``server``
     (started in its own session), also the server's CPU time per answered request."""
+    from bench.server_cpu import group_cpu_seconds
+
     cpu_before = group_cpu_seconds(server.pid) if server is not None else 0.0
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{duration:g}s", "--latency"]
     for name, value in headers.items():

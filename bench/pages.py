@@ -40,6 +40,9 @@ from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
+# The benchmarks' shared modules are imported as ``bench.…``, from the project root.
+if str(BENCH_DIR.parent) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR.parent))
 TARGET_RATIO = 0.5
 PAGE = "article page (anonymous)"
 CONDITIONAL = "article page, If-None-Match (304)"
@@ -57,6 +60,8 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
+    # Server CPU time (master and workers, user and system) per answered request.
+    cpu_us: float = float("nan")
 
 
 @dataclass
@@ -156,6 +161,10 @@ class Servers:
         raise RuntimeError(
             f"{name} did not answer within {timeout:.0f}s:\n{log.read_text()[-3000:]}"
         )
+
+    def pid(self, name: str) -> int:
+        """The process id of server ``name``, which is also its process group's."""
+        return next(p for p in self.processes if p[0] == name)[1].pid
 
     def stop_all(self) -> None:
         """SIGTERM each server's process group, then SIGKILL whatever is left."""
@@ -336,12 +345,22 @@ def run_python_client(
 
 
 def measure(
-    label: str, url: str, args: argparse.Namespace, headers: dict[str, str] | None = None
+    label: str,
+    url: str,
+    args: argparse.Namespace,
+    server: int,
+    headers: dict[str, str] | None = None,
 ) -> Result:
-    """Warm up, then measure ``url`` with wrk or the Python fallback."""
+    """Warm up, then measure ``url`` with wrk or the Python fallback, and the CPU time the
+    ``server`` process group spent per answered request meanwhile."""
+    from bench.server_cpu import group_cpu_seconds
+
     runner = run_wrk if args.tool == "wrk" else run_python_client
     runner(label, url, args, args.warmup, headers or {})
+    before = group_cpu_seconds(server)
     result = runner(label, url, args, args.duration, headers or {})
+    if result.requests:
+        result.cpu_us = (group_cpu_seconds(server) - before) * 1e6 / result.requests
     print(f"  {label}: {result.requests_per_second:,.0f} req/s", file=sys.stderr)
     return result
 
@@ -391,7 +410,7 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     servers.wait_ready("syndicate", page_base + "/")
     page = pick_article(page_base, args.path)
 
-    from floor import NOT_KEPT, save_variant
+    from bench.floor import NOT_KEPT, save_variant
 
     def compared(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return sorted((n.lower(), v) for n, v in headers if n.lower() not in NOT_KEPT)
@@ -431,12 +450,12 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     for number in range(1, args.rounds + 1):
         if args.rounds > 1:
             print(f" round {number} of {args.rounds}", file=sys.stderr)
-        results = [measure(PAGE, page_base + page.path, args)]
+        app, floor = servers.pid("syndicate"), servers.pid("floor")
+        results = [measure(PAGE, page_base + page.path, args, app)]
         if page.etag:
-            results.append(
-                measure(CONDITIONAL, page_base + page.path, args, {"If-None-Match": page.etag})
-            )
-        results.append(measure(FLOOR, floor_url, args))
+            revalidate = {"If-None-Match": page.etag}
+            results.append(measure(CONDITIONAL, page_base + page.path, args, app, revalidate))
+        results.append(measure(FLOOR, floor_url, args, floor))
         rounds.append(results)
     return Run(page, options, rounds)
 
@@ -460,6 +479,7 @@ def print_report(args: argparse.Namespace, measured: Run) -> float:
     print(f"  page:   {page.path} ({len(page.body):,} bytes, {page.content_type})")
     print()
     header = f"  {'target':<36} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    header += f" {'CPU µs':>7}"
     print(header)
     print("  " + "-" * (len(header) - 2))
     ratios: dict[str, list[float]] = {PAGE: [], CONDITIONAL: []}
@@ -469,7 +489,7 @@ def print_report(args: argparse.Namespace, measured: Run) -> float:
         for r in results:
             print(
                 f"  {r.label:<36} {r.requests_per_second:>11,.0f} {r.p50_ms:>8.2f} "
-                f"{r.p99_ms:>8.2f} {r.errors:>7}"
+                f"{r.p99_ms:>8.2f} {r.errors:>7} {r.cpu_us:>7.0f}"
             )
             if r.label in ratios:
                 ratios[r.label].append(r.requests_per_second / results[-1].requests_per_second)
@@ -489,6 +509,19 @@ def print_report(args: argparse.Namespace, measured: Run) -> float:
         print(line)
     if len(measured.rounds) > 1:
         print("  (each round's ratio is over the floor measured right after it in that round)")
+    cpu = {
+        label: statistics.median(
+            r.cpu_us for results in measured.rounds for r in results if r.label == label
+        )
+        for label in {r.label for r in measured.rounds[0]}
+    }
+    for label, name in ((PAGE, "page"), (CONDITIONAL, "304")):
+        if label in cpu:
+            print(
+                f"  server CPU per request, floor ÷ {name}: {cpu[FLOOR] / cpu[label]:.2f}"
+                f" ({cpu[label]:.0f} µs against the floor's {cpu[FLOOR]:.0f};"
+                " master and workers, user and system, medians of the rounds)"
+            )
     if any(r.errors for results in measured.rounds for r in results):
         print("  WARNING: some requests failed; the figures are not trustworthy")
     return statistics.median(ratios[PAGE])
