@@ -167,31 +167,31 @@ class PageCache:
         except Exception:  # Flask answers, or reports the failure itself
             self.app.logger.exception("Page cache could not read the content version")
             return self.wsgi_app(environ, start_response)
-        key = ("page", path, query_key(environ.get("QUERY_STRING", "")))
-        found: tuple[Representation, str] | None = self.store.get(key, stamp, now)
-        if found is None:
-
-            def keeping(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-                kept = environ.get(REPRESENTATION)
-                if kept is not None and status.startswith("200 "):
-                    try:
-                        self._keep(key, stamp, now, kept, headers, self.metrics.route(environ))
-                    except Exception:  # keeping a copy is an optimisation only
-                        self.app.logger.exception("Page cache could not keep a page")
-                return start_response(status, headers, *args)
-
-            return self.wsgi_app(environ, keeping)
         try:
-            rep, route = found
-            status, headers, body = answer(rep, environ)
-            if status == 304:
-                self.store.note("page", "not_modified")
-            start_response(STATUS[status], list(headers))
+            key = ("page", path, query_key(environ.get("QUERY_STRING", "")))
+            found: tuple[Representation, str] | None = self.store.get(key, stamp, now)
+            if found is not None:
+                rep, route = found
+                status, headers, body = answer(rep, environ)
+                if status == 304:
+                    self.store.note("page", "not_modified")
+                start_response(STATUS[status], list(headers))
+                TALLY.add((route, method, CODE[status]), time.perf_counter() - started)
+                return [body] if body and method == "GET" else []
         except Exception:  # the server answers 500: count it as the middleware would
             self.metrics.observe(environ, "500", time.perf_counter() - started)
             raise
-        TALLY.add((route, method, CODE[status]), time.perf_counter() - started)
-        return [body] if body and method == "GET" else []
+
+        def keeping(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            kept = environ.get(REPRESENTATION)
+            if kept is not None and status.startswith("200 "):
+                try:
+                    self._keep(key, stamp, now, kept, headers, self.metrics.route(environ))
+                except Exception:  # keeping a copy is an optimisation only
+                    self.app.logger.exception("Page cache could not keep a page")
+            return start_response(status, headers, *args)
+
+        return self.wsgi_app(environ, keeping)
 
     def _keep(
         self,
