@@ -354,7 +354,12 @@ def test_served_churn_with_a_tiny_budget_and_counts_that_survive_the_workers(
             editor.edit()
             time.sleep(0.3)
 
-        failures = run_for(examples(10, 2), [reader] * 5 + [pages, writer])
+        # Rounds of load until enough feeds were answered to mean something: a busy machine
+        # answers fewer per round, and that is no failure of the server's.
+        failures: list[BaseException] = []
+        started = time.monotonic()
+        while sum(answered.values()) <= 100 and time.monotonic() - started < 60:
+            failures += run_for(examples(10, 2), [reader] * 5 + [pages, writer])
         assert failures == []
         assert problems == [], problems[:5]
         assert not any(status >= 500 for status in statuses), statuses
