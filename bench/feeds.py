@@ -11,7 +11,8 @@ with the same settings) returning those bytes and headers pre-rendered. With wrk
   serving the same variant (target ≥ 0.8);
 * conditional requests (``If-None-Match`` → 304) and the ratio to the floor's 304 (≥ 0.8);
 
-each measured in ``--rounds`` interleaved app/floor rounds, reported as best and median;
+each measured in ``--rounds`` rounds, each on a fresh app server and a fresh floor (started
+and measured in alternating order), reported as best and median;
 * a cold render of 50 full items: one request timed in-process with nothing cached
   (target ≤ 30 ms), and one with only the feed cache emptied (stories already prepared by
   other partners' renders at this version), medians of several;
@@ -473,7 +474,7 @@ def cold_render_ms(url: str, key: str, runs: int, workdir: Path) -> tuple[float,
 
 @dataclass
 class Pair:
-    """One target measured on the app and on the floor, over several interleaved rounds."""
+    """One target measured on the app and on the floor, over several rounds."""
 
     app: list[Measured]
     floor: list[Measured]
@@ -538,6 +539,62 @@ class Setting:
 TARGETS = ("gzip", "plain", "304")
 
 
+WARM_SECONDS = 1.0
+
+
+def start_app(
+    servers: Servers, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``syndicate serve --workers 2`` on a free port; the process and the partner feed's URL."""
+    port = free_port()
+    process = servers.start(
+        [
+            str(BIN / "syndicate"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+            # The outbox worker would only add noise to the measurement.
+            "--no-worker",
+        ],
+        env,
+        log,
+    )
+    wait_ready(f"http://127.0.0.1:{port}/feeds/public.rss")
+    return process, f"http://127.0.0.1:{port}/feeds/partner.rss"
+
+
+def start_floor(
+    servers: Servers, env: dict[str, str], workdir: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The floor (``floor.py``) under gunicorn as ``syndicate serve`` runs the app; the
+    process and its URL."""
+    port = free_port()
+    process = servers.start(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--chdir",
+            str(BENCH_DIR),
+            "floor:app",
+        ],
+        env,
+        workdir / "floor.log",
+    )
+    url = f"http://127.0.0.1:{port}/feeds/partner.rss"
+    wait_ready(url)
+    return process, url
+
+
 def run_setting(
     kind: str, articles: int, args: argparse.Namespace, workdir: Path, servers: Servers
 ) -> Setting:
@@ -551,91 +608,73 @@ def run_setting(
         data = load_data(url, articles, args.partners)
         load_seconds = time.monotonic() - started
         key = data["key"]
-        port = free_port()
         env = {
             **os.environ,
             "SYNDICATE_DATABASE_URL": url,
             "SYNDICATE_INSTANCE_PATH": str(workdir / "instance"),
             "SYNDICATE_SECRET_KEY": "bench-secret",
+            # One site address for every server started here (each on a port of its own),
+            # so that each renders the very bytes the floor returns.
+            "SYNDICATE_BASE_URL": "http://127.0.0.1:8000",
         }
         if args.no_fast_path:
             env["SYNDICATE_CONFIG"] = str(workdir / "slow.toml")
             (workdir / "slow.toml").write_text("[feeds]\nfast_path = false\n")
-        app_server = servers.start(
-            [
-                str(BIN / "syndicate"),
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--no-access-log",
-                # The outbox worker would only add noise to the measurement.
-                "--no-worker",
-            ],
-            env,
-            workdir / f"serve-{kind}-{articles}.log",
-        )
-        floor_server = None
+        floor_env = {
+            **os.environ,
+            "BENCH_FLOOR_BODY": str(workdir / "floor-gzip.body"),
+            "BENCH_FLOOR_HEADERS": str(workdir / "floor-gzip.headers"),
+            "BENCH_FLOOR_PLAIN_BODY": str(workdir / "floor-plain.body"),
+            "BENCH_FLOOR_PLAIN_HEADERS": str(workdir / "floor-plain.headers"),
+        }
+        log = workdir / f"serve-{kind}-{articles}.log"
+        auth = {"Authorization": f"Bearer {key}"}
+        zipped = {**auth, "Accept-Encoding": "gzip"}
+        # A first app server gives the bytes and headers the floor returns.
+        app_server, feed_url = start_app(servers, env, log)
         try:
-            base = f"http://127.0.0.1:{port}"
-            wait_ready(base + "/feeds/public.rss")
-            feed_url = base + "/feeds/partner.rss"
-            auth = {"Authorization": f"Bearer {key}"}
-            zipped = {**auth, "Accept-Encoding": "gzip"}
             body, zipped_headers = fetch(feed_url, zipped)
             plain_body, plain_headers = fetch(feed_url, auth)
-            assert gzip.decompress(body) == plain_body
-            save_variant(workdir, "gzip", body, zipped_headers)
-            save_variant(workdir, "plain", plain_body, plain_headers)
-            etag = dict(zipped_headers)["ETag"]
-            items = plain_body.count(b"<item>")
-            floor_port = free_port()
-            floor_server = servers.start(
-                [
-                    str(BIN / "gunicorn"),
-                    "--bind",
-                    f"127.0.0.1:{floor_port}",
-                    "--workers",
-                    "2",
-                    "--worker-class",
-                    "gthread",
-                    "--threads",
-                    "4",
-                    "--chdir",
-                    str(BENCH_DIR),
-                    "floor:app",
-                ],
-                {
-                    **os.environ,
-                    "BENCH_FLOOR_BODY": str(workdir / "floor-gzip.body"),
-                    "BENCH_FLOOR_HEADERS": str(workdir / "floor-gzip.headers"),
-                    "BENCH_FLOOR_PLAIN_BODY": str(workdir / "floor-plain.body"),
-                    "BENCH_FLOOR_PLAIN_HEADERS": str(workdir / "floor-plain.headers"),
-                },
-                workdir / "floor.log",
-            )
-            floor_url = f"http://127.0.0.1:{floor_port}/feeds/partner.rss"
-            wait_ready(floor_url)
-            requests = {"gzip": zipped, "plain": auth, "304": {**zipped, "If-None-Match": etag}}
-            pairs = {name: Pair([], []) for name in TARGETS}
-            for name in TARGETS:
-                # Warm both servers up once for each kind of request.
-                wrk(feed_url, requests[name], args, min(2.0, args.duration))
-                wrk(floor_url, requests[name], args, min(2.0, args.duration))
-            # Interleaved rounds: a busy moment on the machine hits app and floor alike.
-            for _round in range(args.rounds):
-                for name in TARGETS:
-                    pairs[name].app.append(
-                        wrk(feed_url, requests[name], args, args.duration, app_server)
-                    )
-                    pairs[name].floor.append(
-                        wrk(floor_url, requests[name], args, args.duration, floor_server)
-                    )
         finally:
             servers.stop(app_server)
-            if floor_server is not None:
-                servers.stop(floor_server)
+        assert gzip.decompress(body) == plain_body
+        save_variant(workdir, "gzip", body, zipped_headers)
+        save_variant(workdir, "plain", plain_body, plain_headers)
+        etag = dict(zipped_headers)["ETag"]
+        items = plain_body.count(b"<item>")
+        requests = {"gzip": zipped, "plain": auth, "304": {**zipped, "If-None-Match": etag}}
+        pairs = {name: Pair([], []) for name in TARGETS}
+        # Fresh servers for every round, started and measured in alternating order. Two
+        # identical servers measured in turn for many rounds differ here by up to a fifth,
+        # the same one ahead in every round: rounds of one pair of servers are one draw.
+        for number in range(args.rounds):
+            order = ("app", "floor") if number % 2 == 0 else ("floor", "app")
+            served: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
+            try:
+                for role in order:
+                    served[role] = (
+                        start_app(servers, env, log)
+                        if role == "app"
+                        else start_floor(servers, floor_env, workdir)
+                    )
+                if dict(fetch(served["app"][1], zipped)[1])["ETag"] != etag:
+                    raise RuntimeError("the feed rendered other bytes after a restart")
+                for name in TARGETS:
+                    for role in order:
+                        wrk(served[role][1], requests[name], args, WARM_SECONDS)
+                for name in TARGETS:
+                    # Back to back, in the order the servers started.
+                    measured = {
+                        role: wrk(
+                            served[role][1], requests[name], args, args.duration, served[role][0]
+                        )
+                        for role in order
+                    }
+                    pairs[name].app.append(measured["app"])
+                    pairs[name].floor.append(measured["floor"])
+            finally:
+                for process, _url in served.values():
+                    servers.stop(process)
         cold = cold_render_ms(url, key, args.cold_runs, workdir)
         return Setting(kind, articles, items, len(body), pairs, *cold, load_seconds)
 
@@ -644,7 +683,7 @@ def report(settings: list[Setting], args: argparse.Namespace) -> None:
     """Print every figure and ratio."""
     print(
         f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration:g}s × {args.rounds} "
-        f"interleaved rounds, {args.partners} partners, partner RSS, "
+        f"rounds, fresh servers each round, {args.partners} partners, partner RSS, "
         f"gunicorn 2 workers × 4 threads (app and floor)"
         + (", fast path OFF" if args.no_fast_path else "")
         + "\nr/s: best of the rounds / median of the rounds; ratio = app ÷ floor; paired = median"
@@ -727,7 +766,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--cold-runs", type=int, default=15, help="cold renders timed (median)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved app/floor rounds per target"
+        "--rounds", type=int, default=3, help="rounds, each on fresh app and floor servers"
     )
     parser.add_argument(
         "--no-fast-path",

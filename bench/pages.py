@@ -11,6 +11,7 @@ client when wrk is missing):
 * the same page asked conditionally with ``If-None-Match`` (a 304, as a shared cache would);
 * the floor.
 
+Each of the ``--rounds`` starts a fresh app server and a fresh floor, in alternating order.
 The ratio page / floor is the figure to watch (target ≥ 0.5). Every server started here is
 stopped at the end, on errors too. Run it with ``make bench`` or
 ``.venv/bin/python bench/pages.py --help``.
@@ -162,6 +163,12 @@ class Servers:
             f"{name} did not answer within {timeout:.0f}s:\n{log.read_text()[-3000:]}"
         )
 
+    def stop(self, name: str) -> None:
+        """Stop server ``name`` (its whole process group)."""
+        entry = next(p for p in self.processes if p[0] == name)
+        _stop_group(entry[1])
+        self.processes.remove(entry)
+
     def pid(self, name: str) -> int:
         """The process id of server ``name``, which is also its process group's."""
         return next(p for p in self.processes if p[0] == name)[1].pid
@@ -172,14 +179,20 @@ class Servers:
             if process.poll() is None:
                 _signal_group(process, signal.SIGTERM)
         for _, process, _ in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                _signal_group(process, signal.SIGKILL)
-                process.wait(timeout=5)
-            # Workers left behind by a master that died are in the same group.
-            _signal_group(process, signal.SIGKILL)
+            _stop_group(process)
         self.processes.clear()
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    # SIGTERM, a wait, then SIGKILL for what is left (workers of a master that died too).
+    if process.poll() is None:
+        _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait(timeout=5)
+    _signal_group(process, signal.SIGKILL)
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
@@ -380,6 +393,34 @@ def prepare_instance(env: dict[str, str]) -> None:
         print(f"  syndicate {' '.join(step)}: {time.monotonic() - started:.1f}s", file=sys.stderr)
 
 
+def measure_page(page: Page, page_base: str, args: argparse.Namespace, app: int) -> list[Result]:
+    """The page and, when it has an ETag, its 304, on the app server (process group ``app``)."""
+    url = page_base + page.path
+    results = [measure(PAGE, url, args, app)]
+    if page.etag:
+        results.append(measure(CONDITIONAL, url, args, app, {"If-None-Match": page.etag}))
+    return results
+
+
+def check_servers(page: Page, page_base: str, floor_url: str) -> None:
+    """Fail unless the floor returns the page's bytes and headers and the app still answers
+    the page's ETag with 304."""
+    from bench.floor import NOT_KEPT
+
+    def compared(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return sorted((n.lower(), v) for n, v in headers if n.lower() not in NOT_KEPT)
+
+    _status, floor_headers, floor_body = http_get(floor_url)
+    if floor_body != page.body:
+        raise RuntimeError("the floor does not return the page's bytes")
+    if compared(floor_headers.items()) != compared(page.headers):
+        raise RuntimeError("the floor does not return the page's headers")
+    if page.etag:
+        status, _, _ = http_get(page_base + page.path, {"If-None-Match": page.etag})
+        if status != 304:
+            raise RuntimeError(f"If-None-Match {page.etag} answered {status}, not 304")
+
+
 def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     """Prepare, serve, measure; return the page and the results in table order."""
     instance = workdir / "instance"
@@ -387,6 +428,9 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     env["SYNDICATE_INSTANCE_PATH"] = str(instance)
     env["SYNDICATE_DATABASE_URL"] = args.database_url or f"sqlite:///{instance / 'syndicate.db'}"
+    # One site address for every server started here (each on a port of its own), so that
+    # each renders the very bytes the floor returns.
+    env["SYNDICATE_BASE_URL"] = "http://127.0.0.1:8000"
     if args.no_page_cache:
         # Every request rendered by Flask: the figures of the render path itself.
         config = workdir / "syndicate.toml"
@@ -396,67 +440,73 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     prepare_instance(env)
 
     options = server_options()
-    page_port = free_port()
-    servers.start(
-        "syndicate",
-        [
-            *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(page_port),
-            "--workers", str(args.workers), "--no-access-log", "--no-worker",
-        ],
-        env,
-        workdir / "syndicate.log",
-    )  # fmt: skip
-    page_base = f"http://127.0.0.1:{page_port}"
-    servers.wait_ready("syndicate", page_base + "/")
-    page = pick_article(page_base, args.path)
+    from bench.floor import save_variant
 
-    from bench.floor import NOT_KEPT, save_variant
+    def start_app() -> str:
+        port = free_port()
+        servers.start(
+            "syndicate",
+            [
+                *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(args.workers), "--no-access-log", "--no-worker",
+            ],
+            env,
+            workdir / "syndicate.log",
+        )  # fmt: skip
+        servers.wait_ready("syndicate", f"http://127.0.0.1:{port}/")
+        return f"http://127.0.0.1:{port}"
 
-    def compared(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        return sorted((n.lower(), v) for n, v in headers if n.lower() not in NOT_KEPT)
+    def start_floor() -> str:
+        port = free_port()
+        servers.start(
+            "floor",
+            [
+                sys.executable, "-m", "gunicorn", "--pythonpath", str(BENCH_DIR),
+                "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+                "--worker-class", str(options["worker_class"]),
+                "--threads", str(options["threads"]), "floor:app",
+            ],
+            floor_env,
+            workdir / "floor.log",
+        )  # fmt: skip
+        servers.wait_ready("floor", f"http://127.0.0.1:{port}/")
+        return f"http://127.0.0.1:{port}/"
 
+    # A first app server gives the page the floor returns.
+    page = pick_article(start_app(), args.path)
+    servers.stop("syndicate")
     save_variant(workdir, "page", page.body, page.headers)
-    floor_port = free_port()
     floor_env = {
         **env,
         "BENCH_FLOOR_BODY": str(workdir / "floor-page.body"),
         "BENCH_FLOOR_HEADERS": str(workdir / "floor-page.headers"),
     }
-    servers.start(
-        "floor",
-        [
-            sys.executable, "-m", "gunicorn", "--pythonpath", str(BENCH_DIR),
-            "--bind", f"127.0.0.1:{floor_port}", "--workers", str(args.workers),
-            "--worker-class", str(options["worker_class"]), "--threads", str(options["threads"]),
-            "floor:app",
-        ],
-        floor_env,
-        workdir / "floor.log",
-    )  # fmt: skip
-    floor_url = f"http://127.0.0.1:{floor_port}/"
-    servers.wait_ready("floor", floor_url)
-    status, floor_headers, floor_body = http_get(floor_url)
-    if floor_body != page.body:
-        raise RuntimeError("the floor does not return the page's bytes")
-    if compared(floor_headers.items()) != compared(page.headers):
-        raise RuntimeError("the floor does not return the page's headers")
-
-    if page.etag:
-        status, _, _ = http_get(page_base + page.path, {"If-None-Match": page.etag})
-        if status != 304:
-            raise RuntimeError(f"If-None-Match {page.etag} answered {status}, not 304")
     print(f"Measuring {page.path} ({len(page.body):,} bytes)…", file=sys.stderr)
     rounds = []
+    # Fresh servers for every round, started and measured in alternating order: two
+    # identical servers measured in turn for many rounds differ here by up to a fifth, the
+    # same one ahead in every round, so rounds of one pair of servers are one draw.
     for number in range(1, args.rounds + 1):
         if args.rounds > 1:
             print(f" round {number} of {args.rounds}", file=sys.stderr)
-        app, floor = servers.pid("syndicate"), servers.pid("floor")
-        results = [measure(PAGE, page_base + page.path, args, app)]
-        if page.etag:
-            revalidate = {"If-None-Match": page.etag}
-            results.append(measure(CONDITIONAL, page_base + page.path, args, app, revalidate))
-        results.append(measure(FLOOR, floor_url, args, floor))
-        rounds.append(results)
+        app_first = number % 2 == 1
+        try:
+            if app_first:
+                page_base, floor_url = start_app(), start_floor()
+            else:
+                floor_url = start_floor()
+                page_base = start_app()
+            check_servers(page, page_base, floor_url)
+            app, floor = servers.pid("syndicate"), servers.pid("floor")
+            if app_first:
+                results = [*measure_page(page, page_base, args, app)]
+                results.append(measure(FLOOR, floor_url, args, floor))
+            else:
+                floor_result = measure(FLOOR, floor_url, args, floor)
+                results = [*measure_page(page, page_base, args, app), floor_result]
+            rounds.append(results)  # in table order: the page, its 304, the floor
+        finally:
+            servers.stop_all()
     return Run(page, options, rounds)
 
 
@@ -508,7 +558,7 @@ def print_report(args: argparse.Namespace, measured: Run) -> float:
             )
         print(line)
     if len(measured.rounds) > 1:
-        print("  (each round's ratio is over the floor measured right after it in that round)")
+        print("  (each round on fresh servers; its ratios are over that round's floor)")
     cpu = {
         label: statistics.median(
             r.cpu_us for results in measured.rounds for r in results if r.label == label
@@ -536,7 +586,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rounds",
         type=int,
         default=1,
-        help="measure page, 304 and floor this many times in turn; report median paired ratios",
+        help="measure page, 304 and floor in this many rounds, each on fresh servers; "
+        "report median paired ratios",
     )
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
