@@ -49,8 +49,8 @@ from bench.pages import (  # noqa: E402 - after the path is set
     pick_article,
     prepare_instance,
     run_wrk,
+    serve_syndicate,
     stopped_on_signals,
-    syndicate_command,
 )
 from tests.nginx_support import Nginx, SiteOptions, nginx_binary, self_signed_certificate  # noqa: E402
 
@@ -112,16 +112,7 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> tuple[str,
     prepare_instance(env)
 
     port = options.upstream_ports[0]
-    servers.start(
-        "syndicate",
-        [
-            *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", str(args.workers), "--no-access-log", "--no-worker",
-        ],
-        env,
-        workdir / "syndicate.log",
-    )  # fmt: skip
-    servers.wait_ready("syndicate", f"http://127.0.0.1:{port}/")
+    serve_syndicate(servers, env, port, args.workers, workdir / "syndicate.log")
     page = pick_article(f"http://127.0.0.1:{port}", args.path)
 
     (workdir / "floor.html").write_bytes(b"")

@@ -96,6 +96,24 @@ def syndicate_command() -> list[str]:
     return [sys.executable, "-c", "from syndicate.cli import main; main()"]
 
 
+def serve_syndicate(
+    servers: Servers, env: dict[str, str], port: int, workers: int, log: Path
+) -> str:
+    """Start ``syndicate serve`` on ``port`` as server ``syndicate`` (no access log, no outbox
+    worker) and wait until it answers; return its address."""
+    servers.start(
+        "syndicate",
+        [
+            *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--workers", str(workers), "--no-access-log", "--no-worker",
+        ],
+        env,
+        log,
+    )  # fmt: skip
+    servers.wait_ready("syndicate", f"http://127.0.0.1:{port}/")
+    return f"http://127.0.0.1:{port}"
+
+
 def free_port() -> int:
     """A loopback TCP port that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -443,18 +461,7 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
     from bench.floor import save_variant
 
     def start_app() -> str:
-        port = free_port()
-        servers.start(
-            "syndicate",
-            [
-                *syndicate_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(args.workers), "--no-access-log", "--no-worker",
-            ],
-            env,
-            workdir / "syndicate.log",
-        )  # fmt: skip
-        servers.wait_ready("syndicate", f"http://127.0.0.1:{port}/")
-        return f"http://127.0.0.1:{port}"
+        return serve_syndicate(servers, env, free_port(), args.workers, workdir / "syndicate.log")
 
     def start_floor() -> str:
         port = free_port()
