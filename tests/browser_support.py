@@ -65,6 +65,17 @@ def fetch(url: str, timeout: float = 10) -> tuple[int, str]:
         return exc.code, exc.read().decode("utf-8", "replace")
 
 
+def overflow(page: Any) -> int:
+    """How many pixels the page is wider than its window, measured once it has loaded: a page
+    reached by a click may be measured before its stylesheet applies otherwise."""
+    page.wait_for_load_state("load")
+    return int(
+        page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    )
+
+
 def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     """Poll ``url`` until it answers, the server dies, or 60 seconds pass."""
     deadline = time.monotonic() + 60

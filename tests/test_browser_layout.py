@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser_support import DemoSite, fetch
+from tests.browser_support import DemoSite, fetch, overflow
 from tests.depth import THOROUGH
 
 pytestmark = pytest.mark.browser
@@ -138,11 +138,9 @@ def test_every_console_and_portal_page_fits_and_every_control_is_reachable(
         page.set_viewport_size({"width": width, "height": 900})
         for path in (p for n, p in enumerate(paths) if width in widths_for(n)):
             page.goto(demo_site.base_url + path)
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            )
-            if overflow > 1:
-                problems.append(f"{width}px {path}: page {overflow}px wider than the window")
+            wider = overflow(page)
+            if wider > 1:
+                problems.append(f"{width}px {path}: page {wider}px wider than the window")
             problems.extend(f"{width}px {path}: {p}" for p in page.evaluate(REACHABLE))
     assert not problems, f"{len(problems)} problems on {len(paths)} pages:\n" + "\n".join(
         problems[:60]
@@ -150,14 +148,6 @@ def test_every_console_and_portal_page_fits_and_every_control_is_reachable(
 
 
 PHONE = {"width": 390, "height": 844}
-
-
-def _no_overflow(page: Any) -> int:
-    return int(
-        page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-    )
 
 
 def test_key_and_draft_forms_work_by_tapping_at_phone_width(
@@ -183,7 +173,7 @@ def test_key_and_draft_forms_work_by_tapping_at_phone_width(
         partner.wait_for_selector("#feed-key")
         secret = partner.locator("#feed-key").input_value().strip()
         assert secret.startswith("synd_feed_"), secret
-        assert _no_overflow(partner) <= 1, "the new key's page is wider than a phone"
+        assert overflow(partner) <= 1, "the new key's page is wider than a phone"
         feed = f"{demo_site.base_url}/feeds/partner.rss?key={secret}"
         assert fetch(feed)[0] == 200
 
@@ -197,7 +187,7 @@ def test_key_and_draft_forms_work_by_tapping_at_phone_width(
         row.get_by_role("button", name="Revoke").click()
         staff.wait_for_url("**/staff/publishers/*")
         assert staff.get_by_text("stops working at once").first.is_visible()
-        assert _no_overflow(staff) <= 1, "the publisher page is wider than a phone"
+        assert overflow(staff) <= 1, "the publisher page is wider than a phone"
         assert fetch(feed)[0] in (401, 403), "a revoked key still reads the feed"
 
         headline = "Phone-width draft: harbour ferry times change"
@@ -209,7 +199,7 @@ def test_key_and_draft_forms_work_by_tapping_at_phone_width(
         staff.get_by_role("button", name="Save draft").click()
         staff.wait_for_url("**/staff/articles/*")
         assert staff.get_by_text(f"Draft “{headline}” created.").is_visible()
-        assert _no_overflow(staff) <= 1, "the draft's edit page is wider than a phone"
+        assert overflow(staff) <= 1, "the draft's edit page is wider than a phone"
     finally:
         partner.context.close()
         staff.context.close()

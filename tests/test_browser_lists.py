@@ -39,6 +39,7 @@ def _sign_in(page: Any, site: DemoSite, email: str) -> None:
 
 
 def _fits(page: Any, width: int) -> None:
+    page.wait_for_load_state("load")  # styled: a page reached by a click may not be yet
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"the page is {scroll} px wide at {width} px"
 
