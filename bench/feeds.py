@@ -569,8 +569,11 @@ def start_app(
 def start_floor(
     servers: Servers, env: dict[str, str], workdir: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """The floor (``floor.py``) under gunicorn as ``syndicate serve`` runs the app; the
-    process and its URL."""
+    """The floor (``floor.py``) under gunicorn with ``syndicate serve``'s worker class and
+    threads; the process and its URL."""
+    from bench.pages import server_options
+
+    options = server_options()
     port = free_port()
     process = servers.start(
         [
@@ -580,9 +583,9 @@ def start_floor(
             "--workers",
             "2",
             "--worker-class",
-            "gthread",
+            str(options["worker_class"]),
             "--threads",
-            "4",
+            str(options["threads"]),
             "--chdir",
             str(BENCH_DIR),
             "floor:app",

@@ -139,6 +139,9 @@ def server_options() -> dict[str, Any]:
             """Start nothing: only the options are wanted."""
 
     original = server._Server
+    # run_gunicorn names a metrics folder in the environment (and removes the folder): the
+    # servers started later must not inherit the name.
+    metrics = os.environ.get(server.METRICS_ENV)
     setattr(server, "_Server", _Capture)  # noqa: B010 - a deliberate, undone swap
     try:
         server.run_gunicorn(
@@ -146,6 +149,10 @@ def server_options() -> dict[str, Any]:
         )
     finally:
         setattr(server, "_Server", original)  # noqa: B010
+        if metrics is None:
+            os.environ.pop(server.METRICS_ENV, None)
+        else:
+            os.environ[server.METRICS_ENV] = metrics
     return captured
 
 
@@ -197,13 +204,14 @@ class Servers:
             if process.poll() is None:
                 _signal_group(process, signal.SIGTERM)
         for _, process, _ in self.processes:
-            _stop_group(process)
+            _stop_group(process, signalled=True)
         self.processes.clear()
 
 
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    # SIGTERM, a wait, then SIGKILL for what is left (workers of a master that died too).
-    if process.poll() is None:
+def _stop_group(process: subprocess.Popen[bytes], *, signalled: bool = False) -> None:
+    # SIGTERM (unless sent already), a wait, then SIGKILL for what is left (workers of a
+    # master that died too).
+    if not signalled and process.poll() is None:
         _signal_group(process, signal.SIGTERM)
     try:
         process.wait(timeout=15)
@@ -506,8 +514,10 @@ def run(args: argparse.Namespace, workdir: Path, servers: Servers) -> Run:
             check_servers(page, page_base, floor_url)
             app, floor = servers.pid("syndicate"), servers.pid("floor")
             if app_first:
-                results = [*measure_page(page, page_base, args, app)]
-                results.append(measure(FLOOR, floor_url, args, floor))
+                results = [
+                    *measure_page(page, page_base, args, app),
+                    measure(FLOOR, floor_url, args, floor),
+                ]
             else:
                 floor_result = measure(FLOOR, floor_url, args, floor)
                 results = [*measure_page(page, page_base, args, app), floor_result]
